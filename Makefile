@@ -1,0 +1,47 @@
+# The few commands a newcomer needs. `make help` lists them.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: help install model index run test test-fast eval bench lint clean
+
+help:  ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet "torch==2.13.0"
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install the package (torch 2.13.0 CPU pinned)
+
+model: $(STAMP)  ## fetch, verify and cache the embedding model (skipped when ASSISTANT_MODEL_PATH is set)
+	@if [ -n "$$ASSISTANT_MODEL_PATH" ]; then echo "using $$ASSISTANT_MODEL_PATH"; else $(PY) -m assistant.model_store; fi
+
+index: model  ## build index/ from seeds/ unless a valid index is there
+	@$(BIN)/assistant check --index index >/dev/null 2>&1 || $(BIN)/assistant build --source seeds --index index
+
+run: index  ## start the assistant (builds the index first if needed)
+	$(BIN)/assistant serve --index index
+
+test: model  ## run the whole test suite (unit, integration with the real model, browser)
+	$(BIN)/python -m playwright --version >/dev/null
+	$(BIN)/pytest -q
+
+test-fast: $(STAMP)  ## unit tests only (fake embedder, no model)
+	$(BIN)/pytest -q -m "not integration and not browser"
+
+eval: model  ## retrieval quality on ../shared/eval (see README)
+	$(BIN)/assistant eval-suite
+
+bench: model  ## speed and memory benchmarks
+	$(PY) benchmarks/bench_core.py
+
+lint: $(STAMP)  ## ruff
+	$(BIN)/ruff check assistant tests benchmarks
+
+clean:  ## remove the virtual environment and built index
+	rm -rf $(VENV) index/CURRENT index/gen-*

@@ -1,0 +1,40 @@
+"""One configuration object, with defaults overridable from ASSISTANT_* variables and the CLI."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Config:
+    index_dir: Path = Path("index")
+    model_path: str | None = None  # a local sentence-transformers folder; None = verified cache
+    top_k: int = 5
+    max_passage_chars: int = 700
+    overlap_sentences: int = 0
+    candidates: int = 50  # depth each retriever contributes to fusion
+    rrf_k: int = 60
+    batch_size: int = 16
+    max_query_chars: int = 2000
+    threads: int = 0  # 0 = leave torch's default
+
+    @classmethod
+    def from_env(cls, **overrides) -> Config:
+        """Defaults, then ASSISTANT_<FIELD> variables, then explicit non-None overrides."""
+        values = {}
+        for f in fields(cls):
+            raw = os.environ.get(f"ASSISTANT_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            if f.name == "index_dir":
+                values[f.name] = Path(raw)
+            elif f.name == "model_path":
+                values[f.name] = raw
+            else:
+                values[f.name] = int(raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if "index_dir" in values:
+            values["index_dir"] = Path(values["index_dir"])
+        return replace(cls(), **values)

@@ -1,0 +1,61 @@
+"""BM25 over Arabic-analysed text (bm25s scoring; our own normaliser, stopwords and stemmer)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from .normalize import analyze
+
+BM25_PARAMS = {"k1": 1.5, "b": 0.75, "method": "lucene"}
+
+
+class LexicalIndex:
+    def __init__(self, retriever, *, stem: bool = True, stopwords: bool = True):
+        self.retriever = retriever
+        self.stem = stem
+        self.stopwords = stopwords
+
+    @classmethod
+    def build(cls, texts: list[str], *, stem: bool = True, stopwords: bool = True) -> LexicalIndex:
+        import bm25s
+
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
+        retriever = bm25s.BM25(**BM25_PARAMS)
+        corpus_tokens = [analyze(t, stem=stem, stopwords=stopwords) for t in texts]
+        retriever.index(corpus_tokens, show_progress=False)
+        return cls(retriever, stem=stem, stopwords=stopwords)
+
+    def query_terms(self, query: str) -> list[str]:
+        return analyze(query, stem=self.stem, stopwords=self.stopwords)
+
+    def coverage(self, query: str) -> float:
+        """Share of the query's terms that occur in the corpus vocabulary (0 for an English
+        question over Arabic text)."""
+        terms = self.query_terms(query)
+        if not terms:
+            return 0.0
+        vocab = self.retriever.vocab_dict
+        return sum(t in vocab for t in terms) / len(terms)
+
+    def scores(self, query: str) -> np.ndarray:
+        terms = [t for t in self.query_terms(query) if t in self.retriever.vocab_dict]
+        if not terms:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self.retriever.get_scores(terms), dtype=np.float32)
+
+    @property
+    def size(self) -> int:
+        return int(self.retriever.scores["num_docs"])
+
+    def save(self, folder: Path) -> None:
+        self.retriever.save(str(folder), show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path, *, stem: bool, stopwords: bool) -> LexicalIndex:
+        import bm25s
+
+        retriever = bm25s.BM25.load(str(folder), show_progress=False, allow_pickle=False)
+        return cls(retriever, stem=stem, stopwords=stopwords)

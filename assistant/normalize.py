@@ -1,0 +1,80 @@
+"""Arabic normalisation, tokenisation and light stemming, for matching only.
+
+Displayed text always stays the original; these functions feed BM25, highlighting and
+answer matching. Each rule is one entry below and has a unit test.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+NORMALIZER_VERSION = "ar-norm-1"
+
+# Harakat (fathatan..sukun and the rarer marks up to U+065F), superscript alef (U+0670),
+# and Quranic annotation marks.
+_DIACRITICS = re.compile("[\u064B-\u065F\u0670\u06D6-\u06ED]")
+_TATWEEL = "\u0640"
+
+_CHAR_MAP = str.maketrans({
+    # alef forms -> bare alef
+    "\u0623": "\u0627", "\u0625": "\u0627", "\u0622": "\u0627", "\u0671": "\u0627",
+    # alef maqsura -> ya; ta marbuta -> ha
+    "\u0649": "\u064A", "\u0629": "\u0647",
+    # Arabic punctuation -> ASCII
+    "\u060C": ",", "\u061B": ";", "\u061F": "?", "\u066A": "%", "\u066B": ".", "\u066C": ",",
+    "\u06D4": ".", "\u00AB": '"', "\u00BB": '"', "\u201C": '"', "\u201D": '"',
+    # Arabic-Indic and Persian (extended) digits -> ASCII
+    **{chr(0x0660 + i): str(i) for i in range(10)},
+    **{chr(0x06F0 + i): str(i) for i in range(10)},
+})
+
+
+def normalize_arabic(text: str) -> str:
+    """Fold the spelling variants of Arabic that should match each other.
+
+    Every step keeps one character per character or deletes it, never adds.
+    """
+    text = _DIACRITICS.sub("", text).replace(_TATWEEL, "")
+    return text.translate(_CHAR_MAP).casefold()
+
+
+# A token is a run of letters/digits; Arabic letters are \w in Python's re.
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def tokenize(text: str) -> list[str]:
+    """Normalise, then split into word tokens (Arabic and Latin letters, digits)."""
+    return _TOKEN.findall(normalize_arabic(text))
+
+
+# Common Arabic function words, written in normalised form (so they match normalised tokens).
+_STOPWORDS_RAW = """
+في من على الى إلى عن مع هذا هذه ذلك تلك هو هي هم هن انا نحن انت انتم التي الذي الذين اللذين
+اللتين اللواتي ما ماذا لم لن لا ان أن إن كان كانت يكون تكون قد كل بعض غير او أو ثم بل لكن حتى
+اذا إذا كما عند عندما بين منذ خلال حيث التي أي اي ايضا أيضا وقد وكان وكانت وهو وهي وفي ومن
+فيه فيها منه منها عليه عليها اليه اليها له لها لهم به بها هناك هنا قبل بعد دون ضد لدى لقد
+و ف ب ل ك يا وان وأن وإن فان فإن بأن بان لان لأن كانوا الا إلا
+""".split()
+STOPWORDS: frozenset[str] = frozenset(normalize_arabic(w) for w in _STOPWORDS_RAW)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer  # PyStemmer; imported lazily so `assistant --help` stays instant
+
+    return Stemmer.Stemmer("arabic")
+
+
+def stem_tokens(tokens: list[str]) -> list[str]:
+    """Snowball Arabic stemmer over already-normalised tokens (prefixes و ال ب ل, suffixes)."""
+    return _stemmer().stemWords(tokens)
+
+
+def analyze(text: str, *, stem: bool = True, stopwords: bool = True) -> list[str]:
+    """The lexical pipeline used for both documents and queries: normalise, tokenise,
+    drop stopwords, stem."""
+    tokens = tokenize(text)
+    if stopwords:
+        tokens = [t for t in tokens if t not in STOPWORDS]
+    return stem_tokens(tokens) if stem else tokens

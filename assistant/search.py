@@ -1,0 +1,116 @@
+"""Hybrid search: dense and BM25 rankings, fused; the one entry point the CLI, UI and API use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .records import Hit
+from .store import Index, check_model
+
+METHODS = ("hybrid", "dense", "bm25")
+
+
+class QueryError(ValueError):
+    """The question cannot be searched (empty, too long); the message is for the user."""
+
+
+def check_query(query: str, max_chars: int) -> str:
+    if not isinstance(query, str) or not query.strip():
+        raise QueryError("the question is empty; type a question in Arabic or English")
+    if len(query) > max_chars:
+        raise QueryError(f"the question is {len(query)} characters long; the limit is {max_chars}")
+    return query.strip()
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """One retriever's candidates, best first."""
+
+    ids: np.ndarray
+    scores: np.ndarray
+
+
+def rank_top(scores: np.ndarray, depth: int) -> Ranking:
+    depth = min(depth, len(scores))
+    if depth <= 0:
+        return Ranking(np.zeros(0, np.int64), np.zeros(0, np.float32))
+    top = np.argpartition(-scores, depth - 1)[:depth]
+    top = top[np.argsort(-scores[top], kind="stable")]
+    return Ranking(top, scores[top])
+
+
+def fuse_rankings(rankings: list[Ranking], weights: list[float], rrf_k: int = 60) -> dict[int, float]:
+    """Weighted reciprocal-rank fusion: score(d) = sum_m w_m / (rrf_k + rank_m(d))."""
+    fused: dict[int, float] = {}
+    for ranking, w in zip(rankings, weights, strict=True):
+        if w <= 0:
+            continue
+        for rank, idx in enumerate(ranking.ids.tolist(), 1):
+            fused[idx] = fused.get(idx, 0.0) + w / (rrf_k + rank)
+    return fused
+
+
+class Searcher:
+    """Answers questions against one loaded index with one embedder."""
+
+    def __init__(self, index: Index, embedder, *, candidates: int = 50, rrf_k: int = 60,
+                 max_query_chars: int = 2000):
+        check_model(index.manifest, embedder, index.folder.parent)
+        self.index = index
+        self.embedder = embedder
+        self.candidates = candidates
+        self.rrf_k = rrf_k
+        self.max_query_chars = max_query_chars
+
+    def search(self, query: str, k: int = 5, *, method: str = "hybrid",
+               keep: Callable[[str], bool] | None = None) -> list[Hit]:
+        """Return the top ``k`` passages for ``query``.
+
+        Args:
+            method: "hybrid" (default), "dense" or "bm25".
+            keep: optional filter on doc_id (e.g. one source or outlet).
+        """
+        if method not in METHODS:
+            raise QueryError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+        query = check_query(query, self.max_query_chars)
+        if k < 1:
+            raise QueryError("k must be at least 1")
+        n = len(self.index.passages)
+        depth = n if keep else max(self.candidates, k)
+        per_method: dict[str, np.ndarray] = {}
+        rankings, weights = [], []
+        if method in ("hybrid", "dense"):
+            qvec = self.embedder.embed_queries([query])[0]
+            scores, ids = self.index.dense.search(qvec, depth)
+            dense_scores = np.full(n, -1.0, np.float32)
+            dense_scores[ids] = scores
+            per_method["dense"] = dense_scores
+            rankings.append(Ranking(ids, scores))
+            weights.append(1.0)
+        if method in ("hybrid", "bm25"):
+            lex = self.index.lexical.scores(query)
+            per_method["bm25"] = lex
+            ranking = rank_top(lex, depth)
+            nonzero = ranking.scores > 0
+            rankings.append(Ranking(ranking.ids[nonzero], ranking.scores[nonzero]))
+            # The lexical side counts only as much as the question's words occur in the corpus:
+            # an English question over Arabic text gets the dense ranking alone.
+            weights.append(1.0 if method == "bm25" else self.index.lexical.coverage(query))
+        fused = fuse_rankings(rankings, weights, self.rrf_k)
+        ordered = sorted(fused.items(), key=lambda kv: -kv[1])
+        hits: list[Hit] = []
+        for idx, score in ordered:
+            passage = self.index.passages[idx]
+            if keep and not keep(passage.doc_id):
+                continue
+            if method != "hybrid":  # a single method reports its own score (cosine or BM25)
+                score = float(per_method[method][idx])
+            hits.append(Hit(rank=len(hits) + 1, score=score, passage=passage,
+                            source=self.index.source(passage.doc_id),
+                            scores={m: float(s[idx]) for m, s in per_method.items()}))
+            if len(hits) == k:
+                break
+        return hits

@@ -1,0 +1,266 @@
+"""The index on disk: a manifest plus plain files, written atomically, checked on load.
+
+Layout::
+
+    index/CURRENT            name of the live generation (replaced atomically)
+    index/gen-<stamp>/       manifest.json, documents.jsonl, passages.jsonl,
+                             vectors.npy, dense.faiss, bm25/ (bm25s arrays + JSON)
+
+A build writes a new generation folder, then swaps CURRENT with ``os.replace``: readers
+see either the old index or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .chunk import CHUNKER_VERSION, chunk_document
+from .dense import DenseIndex
+from .lexical import BM25_PARAMS, LexicalIndex
+from .normalize import NORMALIZER_VERSION
+from .records import Document, Passage, Source
+from .sources import CLEANER_VERSION
+
+log = logging.getLogger(__name__)
+
+FORMAT = "arabic-assistant-index"
+FORMAT_VERSION = 1
+POINTER = "CURRENT"
+
+
+class IndexStateError(RuntimeError):
+    """The index is missing, stale, mismatched or corrupt; the message says how to rebuild it."""
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    max_chars: int = 700
+    overlap: int = 0
+    stem: bool = True
+    stopwords: bool = True
+
+
+@dataclass
+class Index:
+    folder: Path
+    manifest: dict
+    documents: dict[str, Document]
+    passages: list[Passage]
+    dense: DenseIndex
+    lexical: LexicalIndex
+
+    def source(self, doc_id: str) -> Source:
+        return self.documents[doc_id].source
+
+
+def _rebuild_hint(index_dir: Path, roots: list[str] | None = None) -> str:
+    src = " ".join(f"--source {r}" for r in roots or []) + " " if roots else ""
+    return f"rebuild it with: assistant build {src}--index {index_dir}"
+
+
+def expected_versions(settings: BuildSettings) -> dict:
+    return {"normalizer": NORMALIZER_VERSION, "cleaner": CLEANER_VERSION, "chunker": CHUNKER_VERSION}
+
+
+def build_index(docs: list[Document], embedder, index_dir: Path, *, settings: BuildSettings | None = None,
+                source_roots: list[str] | None = None, show_progress: bool = False,
+                reuse: dict[str, np.ndarray] | None = None) -> Path:
+    """Chunk, embed and index ``docs`` into a new generation of ``index_dir``; return its folder.
+
+    Args:
+        reuse: passage text sha -> vector, to skip re-embedding unchanged passages.
+    """
+    settings = settings or BuildSettings()
+    passages = [p for doc in docs for p in chunk_document(doc, settings.max_chars, settings.overlap)]
+    if not passages:
+        raise IndexStateError("the documents contain no indexable text")
+    vectors = embed_passages(passages, embedder, reuse or {}, show_progress=show_progress)
+    dense = DenseIndex.build(vectors)
+    lexical = LexicalIndex.build([p.text for p in passages], stem=settings.stem, stopwords=settings.stopwords)
+
+    index_dir.mkdir(parents=True, exist_ok=True)
+    gen = index_dir / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    tmp = index_dir / f".tmp-{gen.name}"
+    tmp.mkdir()
+    try:
+        counts = {doc_id: 0 for doc_id in (d.doc_id for d in docs)}
+        for p in passages:
+            counts[p.doc_id] += 1
+        _write_jsonl(tmp / "documents.jsonl", (
+            {**d.source.to_dict(), "sha256": d.sha256, "spans": d.spans, "text": d.text,
+             "passages": counts[d.doc_id]} for d in docs))
+        _write_jsonl(tmp / "passages.jsonl", (p.to_dict() for p in passages))
+        np.save(tmp / "vectors.npy", vectors, allow_pickle=False)
+        dense.save(tmp / "dense.faiss")
+        lexical.save(tmp / "bm25")
+        manifest = {
+            "format": FORMAT, "format_version": FORMAT_VERSION,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "model": {"id": embedder.model_id, "weights_hash": embedder.weights_hash, "dim": embedder.dim},
+            "versions": expected_versions(settings),
+            "settings": {"max_chars": settings.max_chars, "overlap": settings.overlap,
+                         "stem": settings.stem, "stopwords": settings.stopwords, "bm25": BM25_PARAMS},
+            "dense": {"type": "flat-ip"},
+            "source_roots": source_roots or [],
+            "documents": {d.doc_id: {"path": d.source.path, "sha256": d.sha256,
+                                     "passages": counts[d.doc_id]} for d in docs},
+            "counts": {"documents": len(docs), "passages": len(passages)},
+            "files": _file_sizes(tmp),
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
+        _fsync_tree(tmp)
+        os.replace(tmp, gen)
+        _swap_pointer(index_dir, gen.name)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _remove_old_generations(index_dir, keep=gen.name)
+    return gen
+
+
+def embed_passages(passages: list[Passage], embedder, reuse: dict[str, np.ndarray], *,
+                   show_progress: bool = False) -> np.ndarray:
+    from .sources import sha256_text
+
+    keys = [sha256_text(p.text) for p in passages]
+    todo = sorted({k: i for i, k in enumerate(keys) if k not in reuse}.values())
+    fresh = embedder.embed_documents([passages[i].text for i in todo], show_progress=show_progress)
+    known = dict(reuse)
+    known.update({keys[i]: fresh[j] for j, i in enumerate(todo)})
+    if not passages:
+        return np.zeros((0, embedder.dim), np.float32)
+    return np.stack([known[k] for k in keys]).astype(np.float32)
+
+
+def _write_jsonl(path: Path, rows) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _file_sizes(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_size
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "manifest.json"}
+
+
+def _fsync_tree(folder: Path) -> None:
+    for p in folder.rglob("*"):
+        if p.is_file():
+            with open(p, "rb") as f:
+                os.fsync(f.fileno())
+
+
+def _swap_pointer(index_dir: Path, name: str) -> None:
+    tmp = index_dir / f".{POINTER}.{uuid.uuid4().hex[:6]}"
+    with open(tmp, "w") as f:
+        f.write(name + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, index_dir / POINTER)
+    fd = os.open(index_dir, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_old_generations(index_dir: Path, keep: str) -> None:
+    for p in index_dir.iterdir():
+        if p.is_dir() and p.name != keep and (p.name.startswith("gen-") or p.name.startswith(".tmp-gen-")):
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def current_generation(index_dir: Path) -> Path:
+    pointer = index_dir / POINTER
+    if not pointer.is_file():
+        raise IndexStateError(f"no index in {index_dir}; build it with: assistant build --index {index_dir}")
+    gen = index_dir / pointer.read_text().strip()
+    if not gen.is_dir():
+        raise IndexStateError(f"index in {index_dir} is corrupt (missing {gen.name}); "
+                          + _rebuild_hint(index_dir))
+    return gen
+
+
+def read_manifest(index_dir: Path) -> dict:
+    gen = current_generation(index_dir)
+    try:
+        manifest = json.loads((gen / "manifest.json").read_text("utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise IndexStateError(f"index in {index_dir} is corrupt (manifest unreadable); "
+                          + _rebuild_hint(index_dir)) from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise IndexStateError(f"{index_dir} is not an index of this assistant; " + _rebuild_hint(index_dir))
+    return manifest
+
+
+def check_manifest(manifest: dict, index_dir: Path) -> None:
+    """Raise IndexStateError when the index was built by another format or pipeline version."""
+    hint = _rebuild_hint(index_dir, manifest.get("source_roots"))
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexStateError(f"index in {index_dir} has format {manifest.get('format_version')}, "
+                          f"this version reads {FORMAT_VERSION}; {hint}")
+    settings = BuildSettings(**{k: v for k, v in manifest.get("settings", {}).items()
+                                if k in BuildSettings.__dataclass_fields__})
+    for name, want in expected_versions(settings).items():
+        have = manifest.get("versions", {}).get(name)
+        if have != want:
+            raise IndexStateError(f"index in {index_dir} is stale ({name} {have}, now {want}); {hint}")
+
+
+def check_model(manifest: dict, embedder, index_dir: Path) -> None:
+    model = manifest.get("model", {})
+    if model.get("weights_hash") != embedder.weights_hash or model.get("dim") != embedder.dim:
+        raise IndexStateError(f"index in {index_dir} was built with model {model.get('id')} "
+                          f"({model.get('weights_hash')}), not the loaded {embedder.model_id} "
+                          f"({embedder.weights_hash}); "
+                          + _rebuild_hint(index_dir, manifest.get("source_roots")))
+
+
+def load_index(index_dir: Path) -> Index:
+    """Load and check the live generation of ``index_dir``."""
+    index_dir = Path(index_dir)
+    manifest = read_manifest(index_dir)
+    check_manifest(manifest, index_dir)
+    gen = current_generation(index_dir)
+    hint = _rebuild_hint(index_dir, manifest.get("source_roots"))
+    for name, size in manifest.get("files", {}).items():
+        p = gen / name
+        if not p.is_file() or p.stat().st_size != size:
+            raise IndexStateError(f"index in {index_dir} is corrupt ({name} missing or truncated); {hint}")
+    try:
+        documents = {}
+        for row in _read_jsonl(gen / "documents.jsonl"):
+            source = Source(**{k: row.get(k, "") for k in Source.__dataclass_fields__})
+            documents[source.doc_id] = Document(source=source, text=row["text"], sha256=row["sha256"],
+                                                spans=tuple(tuple(s) for s in row.get("spans", ())))
+        passages = [Passage(**row) for row in _read_jsonl(gen / "passages.jsonl")]
+        dense = DenseIndex.load(gen / "dense.faiss")
+        s = manifest["settings"]
+        lexical = LexicalIndex.load(gen / "bm25", stem=s["stem"], stopwords=s["stopwords"])
+    except Exception as exc:  # any parse failure of our own files means corruption
+        raise IndexStateError(f"index in {index_dir} is corrupt ({type(exc).__name__}); {hint}") from exc
+    n = manifest["counts"]["passages"]
+    if not (len(passages) == dense.size == lexical.size == n):
+        raise IndexStateError(f"index in {index_dir} is corrupt (passage counts differ); {hint}")
+    return Index(folder=gen, manifest=manifest, documents=documents, passages=passages,
+                 dense=dense, lexical=lexical)
+
+
+def load_vectors(index: Index) -> np.ndarray:
+    return np.load(index.folder / "vectors.npy", allow_pickle=False)
+
+
+def _read_jsonl(path: Path):
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                yield json.loads(line)

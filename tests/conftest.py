@@ -1,0 +1,52 @@
+"""Shared fixtures: a fake embedder for unit tests; the real model and seeds index for integration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch, tmp_path_factory):
+    """No test reads or writes the user's real index or caches by accident."""
+    monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(tmp_path_factory.getbasetemp() / "default-index"))
+    monkeypatch.delenv("ASSISTANT_TOP_K", raising=False)
+
+
+@pytest.fixture
+def fake_embedder():
+    from assistant.embed import FakeEmbedder
+
+    return FakeEmbedder()
+
+
+@pytest.fixture(scope="session")
+def real_embedder():
+    """EmbeddingGemma from the verified cache or $ASSISTANT_MODEL_PATH (installed by `make model`)."""
+    from assistant.embed import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="session")
+def seeds_index(real_embedder, tmp_path_factory) -> Path:
+    """The real hybrid index of seeds/, built once per test session."""
+    from assistant.sources import read_documents
+    from assistant.store import build_index
+
+    index_dir = tmp_path_factory.mktemp("seeds-index")
+    build_index(read_documents([SEEDS]), real_embedder, index_dir, source_roots=[str(SEEDS)])
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def seeds_searcher(seeds_index, real_embedder):
+    from assistant.search import Searcher
+    from assistant.store import load_index
+
+    return Searcher(load_index(seeds_index), real_embedder)
