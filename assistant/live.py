@@ -1,0 +1,41 @@
+"""A searcher that follows the index folder: after a rebuild or `add`, the next query sees it.
+
+Long-running processes (the UI) hold one of these instead of a fixed Searcher, so they keep
+serving the old generation while a new one is written and switch once CURRENT changes.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from .search import Searcher
+from .store import POINTER, load_index
+
+
+class LiveSearcher:
+    def __init__(self, index_dir: Path, embedder, **searcher_options):
+        self.index_dir = Path(index_dir)
+        self.embedder = embedder
+        self.options = searcher_options
+        self._lock = threading.Lock()
+        self._generation: str | None = None
+        self._searcher: Searcher | None = None
+        self.current()  # fail now, not on the first query, if the index is unusable
+
+    def _pointer(self) -> str:
+        return (self.index_dir / POINTER).read_text().strip()
+
+    def current(self) -> Searcher:
+        """The Searcher for the live generation, reloaded when the generation changed."""
+        generation = self._pointer()
+        if generation == self._generation and self._searcher is not None:
+            return self._searcher
+        with self._lock:
+            if generation != self._generation or self._searcher is None:
+                self._searcher = Searcher(load_index(self.index_dir), self.embedder, **self.options)
+                self._generation = generation
+            return self._searcher
+
+    def search(self, query: str, k: int = 5, **kwargs):
+        return self.current().search(query, k, **kwargs)
