@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-NORMALIZER_VERSION = "ar-norm-1"
+NORMALIZER_VERSION = "ar-norm-2"
 
 # Harakat (fathatan..sukun and the rarer marks up to U+065F), superscript alef (U+0670),
 # and Quranic annotation marks.
@@ -66,9 +66,22 @@ def _stemmer():
     return Stemmer.Stemmer("arabic")
 
 
+# Proclitic + article combinations, longest first (Larkey's light10 prefixes, normalised).
+_ARTICLE_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال")
+
+
+def strip_article(token: str) -> str:
+    """Remove a leading (conjunction/preposition +) definite article when a stem of 2+ letters
+    remains. Snowball alone is inconsistent here: it leaves والسجن as والسج but السجن as سجن."""
+    for prefix in _ARTICLE_PREFIXES:
+        if token.startswith(prefix) and len(token) - len(prefix) >= 2:
+            return token[len(prefix):]
+    return token
+
+
 def stem_tokens(tokens: list[str]) -> list[str]:
-    """Snowball Arabic stemmer over already-normalised tokens (prefixes و ال ب ل, suffixes)."""
-    return _stemmer().stemWords(tokens)
+    """Light prefix stripping, then the Snowball Arabic stemmer, over normalised tokens."""
+    return _stemmer().stemWords([strip_article(t) for t in tokens])
 
 
 def analyze(text: str, *, stem: bool = True, stopwords: bool = True) -> list[str]:

@@ -1,0 +1,74 @@
+"""Each normalisation rule, with real Arabic from the seeds."""
+
+from assistant.normalize import STOPWORDS, analyze, normalize_arabic, stem_tokens, strip_article, tokenize
+
+
+def test_harakat_and_shadda_removed():
+    assert normalize_arabic("السِّجن") == "السجن"
+    assert normalize_arabic("شَنَّ إرهابيّو") == "شن ارهابيو"
+    assert normalize_arabic("طوقٍ أمنيٍّ") == "طوق امني"  # tanwin kasra + shadda
+
+
+def test_superscript_alef_removed():
+    assert normalize_arabic("هٰذا الرحمٰن") == "هذا الرحمن"
+
+
+def test_tatweel_removed():
+    assert normalize_arabic("داعـــش") == "داعش"
+
+
+def test_alef_forms_unified():
+    assert normalize_arabic("أعلنت إرهابيي آخر ٱلدولة") == "اعلنت ارهابيي اخر الدوله"
+
+
+def test_alef_maqsura_becomes_ya():
+    assert normalize_arabic("مستشفى على إلى") == "مستشفي علي الي"
+
+
+def test_ta_marbuta_becomes_ha():
+    assert normalize_arabic("الحسكة مدينة") == "الحسكه مدينه"
+
+
+def test_arabic_indic_and_persian_digits():
+    assert normalize_arabic("الساعة ال٧ ومن ٣ محاور") == "الساعه ال7 ومن 3 محاور"
+    assert normalize_arabic("۱۲۳") == "123"
+
+
+def test_arabic_punctuation():
+    assert normalize_arabic("قسد، داعش؛ لماذا؟") == "قسد, داعش; لماذا?"
+
+
+def test_latin_casefold_and_mixed_text():
+    assert normalize_arabic("مليشيا PKK") == "مليشيا pkk"
+
+
+def test_normalisation_never_adds_characters():
+    text = "“قسد” تعلن عن تفاصيل هجوم “داعش” على سجن الصناعة بالحسكة ٢٠٢٢"
+    assert len(normalize_arabic(text)) <= len(text)
+
+
+def test_tokenize_keeps_words_with_diacritics():
+    # bm25s's default regex would drop words carrying harakat; ours must not.
+    assert tokenize("شَنَّ إرهابيّو “داعش” هجوماً") == ["شن", "ارهابيو", "داعش", "هجوما"]
+
+
+def test_stopwords_are_normalised_forms():
+    assert "الي" in STOPWORDS and "علي" in STOPWORDS and "في" in STOPWORDS
+    assert "إلى" not in STOPWORDS  # stored normalised, matched after normalisation
+
+
+def test_stemming_joins_inflections():
+    stems = stem_tokens(tokenize("بالحسكة الحسكة السجن بالسجن"))
+    assert stems[0] == stems[1] and stems[2] == stems[3]
+
+
+def test_analyze_pipeline():
+    assert analyze("في السِّجن") == analyze("السجن")
+    assert analyze("في السِّجن", stem=False) == ["السجن"]
+
+
+def test_article_prefixes_stripped_before_stemming():
+    assert strip_article("والسجن") == "سجن" and strip_article("بالحسكه") == "حسكه"
+    assert strip_article("الا") == "الا"  # too short to be article + stem
+    stems = stem_tokens(tokenize("السجن بالسجن والسجن للسجن"))
+    assert len(set(stems)) == 1

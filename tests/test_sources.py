@@ -1,0 +1,82 @@
+"""Reading, decoding and junk detection keep exact offsets into the original text."""
+
+import json
+
+import pytest
+
+from assistant.sources import SourceError, clean_spans, decode_bytes, read_documents
+from conftest import SEEDS
+
+JUNK = ["°C", "00963 939 114 037", "escort", "قد يعجبك ايضا", "pic.twitter.com", "(@BtfS9u1ut6FsXtk)",
+        "(@alaa_hussein91)"]
+
+
+def test_decode_utf8_bom_utf16_cp1256():
+    text = "هجوم على سجن الصناعة بالحسكة"
+    assert decode_bytes(text.encode("utf-8")) == text
+    assert decode_bytes(b"\xef\xbb\xbf" + text.encode("utf-8")) == text
+    assert decode_bytes(text.encode("utf-16")) == text
+    assert decode_bytes(text.encode("cp1256")) == text
+
+
+def test_decode_rejects_binary_and_non_arabic_legacy_bytes():
+    with pytest.raises(SourceError, match="binary"):
+        decode_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00", "x.png")
+    with pytest.raises(SourceError, match="x.txt"):
+        decode_bytes("Grüße aus Köln".encode("latin-1"), "x.txt")
+
+
+def test_seed_junk_is_outside_clean_spans():
+    for doc in read_documents([SEEDS]):
+        clean = "".join(doc.text[a:b] for a, b in doc.spans)
+        for junk in JUNK:
+            assert junk not in clean, (doc.doc_id, junk)
+
+
+def test_clean_spans_keep_article_text():
+    doc = next(d for d in read_documents([SEEDS]) if d.doc_id.startswith("004"))
+    clean = "".join(doc.text[a:b] for a, b in doc.spans)
+    assert "مشاهد حصرية حصلت عليها" in clean  # the tweet's own text stays, its credit line goes
+    assert "وكالة اعماق الارهابية تنشر مقطع" in clean
+
+
+def test_clean_spans_on_synthetic_page():
+    text = "القاهرة 25°C\n+20 2 1234 5678\nالخبر الأول.\nقد يعجبك أيضا\nbest casino bonus\nالخبر الثاني."
+    spans = clean_spans(text)
+    assert [text[a:b] for a, b in spans] == ["الخبر الأول.", "الخبر الثاني."]
+
+
+def test_metadata_only_from_sidecar(tmp_path):
+    (tmp_path / "a.txt").write_text("عنوان المقال\nنص المقال هنا.", encoding="utf-8")
+    (tmp_path / "metadata.json").write_text(json.dumps({"a.txt": {"outlet": "عنب بلدي"}}), encoding="utf-8")
+    (doc,) = read_documents([tmp_path])
+    assert doc.source.outlet == "عنب بلدي" and doc.source.title == "عنوان المقال" and doc.source.date == ""
+
+
+def test_seed_metadata_leaves_unknown_fields_empty():
+    docs = {d.doc_id: d.source for d in read_documents([SEEDS])}
+    assert docs["000_d04d6feca1dbbff6"].outlet == "أوغاريت بوست"
+    assert docs["001_913eb68b16421ab7"].outlet == "" and docs["001_913eb68b16421ab7"].date == ""
+
+
+def test_jsonl_records_are_documents(tmp_path):
+    rows = [{"id": "q1", "title": "باريس", "text": "باريس عاصمة فرنسا."}, {"id": "q2", "title": "", "text": "نص."}]
+    (tmp_path / "c.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), "utf-8")
+    docs = read_documents([tmp_path / "c.jsonl"])
+    assert [d.doc_id for d in docs] == ["q1", "q2"] and docs[0].source.title == "باريس"
+
+
+def test_windows_1256_file_reads_with_offsets(tmp_path):
+    text = "سجن الصناعة في الحسكة.\nهجوم تنظيم داعش."
+    (tmp_path / "legacy.txt").write_bytes(text.encode("cp1256"))
+    (doc,) = read_documents([tmp_path])
+    assert doc.text == text and doc.text[doc.spans[0][0]:doc.spans[0][1]] == text
+
+
+def test_errors_name_the_file(tmp_path):
+    bad = tmp_path / "broken.jsonl"
+    bad.write_text('{"id": 1, "text": "ok"}\nnot json\n', encoding="utf-8")
+    with pytest.raises(SourceError, match="broken.jsonl:2"):
+        read_documents([bad])
+    with pytest.raises(SourceError, match="no such file"):
+        read_documents([tmp_path / "missing"])
