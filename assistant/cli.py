@@ -21,12 +21,13 @@ class UserError(click.ClickException):
 
 def _user_errors():
     """The library's domain errors, imported lazily (they pull in numpy)."""
+    from .config import ConfigError
     from .model_store import ModelError
     from .search import QueryError
     from .sources import SourceError
     from .store import IndexStateError
 
-    return (ModelError, QueryError, SourceError, IndexStateError)
+    return (ConfigError, ModelError, QueryError, SourceError, IndexStateError)
 
 
 class Group(click.Group):
@@ -61,8 +62,10 @@ def cli(verbose: bool) -> None:
 
 
 def make_embedder(config: Config):
-    from .embed import SentenceTransformerEmbedder
+    from .embed import FakeEmbedder, SentenceTransformerEmbedder
 
+    if config.embedder == "fake":
+        return FakeEmbedder()
     return SentenceTransformerEmbedder(config.model_path, batch_size=config.batch_size,
                                        threads=config.threads)
 

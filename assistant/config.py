@@ -7,6 +7,10 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 
+class ConfigError(ValueError):
+    """An ASSISTANT_* variable has a value of the wrong kind."""
+
+
 @dataclass(frozen=True)
 class Config:
     index_dir: Path = Path("index")
@@ -19,6 +23,7 @@ class Config:
     batch_size: int = 16
     max_query_chars: int = 2000
     threads: int = 0  # 0 = leave torch's default
+    embedder: str = "gemma"  # "fake" = the deterministic test embedder (no model)
 
     @classmethod
     def from_env(cls, **overrides) -> Config:
@@ -30,10 +35,13 @@ class Config:
                 continue
             if f.name == "index_dir":
                 values[f.name] = Path(raw)
-            elif f.name == "model_path":
+            elif f.name in ("model_path", "embedder"):
                 values[f.name] = raw
             else:
-                values[f.name] = int(raw)
+                try:
+                    values[f.name] = int(raw)
+                except ValueError:
+                    raise ConfigError(f"ASSISTANT_{f.name.upper()}={raw!r} is not a whole number") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
         if "index_dir" in values:
             values["index_dir"] = Path(values["index_dir"])
