@@ -1,0 +1,75 @@
+"""Hybrid search mechanics, with the fake embedder (the real model is in test_integration)."""
+
+import numpy as np
+import pytest
+
+from assistant.embed import FakeEmbedder
+from assistant.search import QueryError, Ranking, Searcher, fuse_rankings, rank_top
+from assistant.sources import read_documents
+from assistant.store import build_index, load_index
+from conftest import SEEDS
+
+
+@pytest.fixture(scope="module")
+def searcher(tmp_path_factory):
+    index_dir = tmp_path_factory.mktemp("idx")
+    build_index(read_documents([SEEDS]), FakeEmbedder(), index_dir)
+    return Searcher(load_index(index_dir), FakeEmbedder())
+
+
+def test_rank_top_orders_and_truncates():
+    r = rank_top(np.array([0.1, 0.9, 0.5, 0.7], np.float32), 3)
+    assert r.ids.tolist() == [1, 3, 2]
+
+
+def test_fuse_rankings_rrf_by_hand():
+    a = Ranking(np.array([0, 1]), np.array([0.9, 0.8]))
+    b = Ranking(np.array([1, 2]), np.array([5.0, 4.0]))
+    fused = fuse_rankings([a, b], [1.0, 1.0], rrf_k=60)
+    assert fused[1] == pytest.approx(1 / 62 + 1 / 61)
+    assert fused[0] == pytest.approx(1 / 61) and fused[2] == pytest.approx(1 / 62)
+    assert fuse_rankings([a, b], [1.0, 0.0], rrf_k=60) == {0: pytest.approx(1 / 61), 1: pytest.approx(1 / 62)}
+
+
+def test_bm25_finds_the_car_bomb_passages(searcher):
+    hits = searcher.search("سيارتين مفخختين", 3, method="bm25")
+    assert hits and "سيارتين مفخختين" in hits[0].passage.text
+
+
+def test_bm25_matches_despite_diacritics(searcher):
+    plain = searcher.search("السجن", 5, method="bm25")
+    marked = searcher.search("السِّجن", 5, method="bm25")
+    assert [h.passage.passage_id for h in plain] == [h.passage.passage_id for h in marked]
+
+
+def test_english_question_gets_no_lexical_weight(searcher):
+    lexical = searcher.index.lexical
+    assert lexical.coverage("How many car bombs were used?") == 0.0
+    assert lexical.coverage("كم عدد السيارات المفخخة؟") >= 0.5
+    hybrid = searcher.search("How many car bombs were used?", 5)
+    dense = searcher.search("How many car bombs were used?", 5, method="dense")
+    assert [h.passage.passage_id for h in hybrid] == [h.passage.passage_id for h in dense]
+
+
+def test_keep_filter_restricts_documents(searcher):
+    hits = searcher.search("داعش", 5, keep=lambda doc_id: doc_id.startswith("003"))
+    assert hits and all(h.source.doc_id.startswith("003") for h in hits)
+
+
+def test_hits_carry_citations(searcher):
+    (hit,) = searcher.search("مظلوم عبدي", 1)
+    d = hit.to_dict()
+    assert d["rank"] == 1 and d["source"]["path"].endswith(".txt")
+    assert set(d) == {"rank", "score", "passage_id", "text", "start", "end", "source"}
+    assert set(d["source"]) == {"doc_id", "path", "title", "outlet", "date", "url"}
+
+
+@pytest.mark.parametrize("bad", ["", "   \n\t", "س" * 5000])
+def test_bad_queries_raise_query_error(searcher, bad):
+    with pytest.raises(QueryError):
+        searcher.search(bad, 5)
+
+
+def test_unknown_method(searcher):
+    with pytest.raises(QueryError, match="unknown method"):
+        searcher.search("داعش", 5, method="magic")

@@ -1,0 +1,105 @@
+"""The index on disk: manifest, plain files, atomic swaps, and load-time checks."""
+
+import json
+
+import numpy as np
+import pytest
+
+from assistant.embed import FakeEmbedder
+from assistant.search import Searcher
+from assistant.sources import read_documents
+from assistant.store import IndexStateError, build_index, current_generation, load_index
+from conftest import SEEDS
+
+
+@pytest.fixture
+def built(tmp_path):
+    index_dir = tmp_path / "index"
+    build_index(read_documents([SEEDS]), FakeEmbedder(), index_dir, source_roots=["seeds"])
+    return index_dir
+
+
+def _manifest_path(index_dir):
+    return current_generation(index_dir) / "manifest.json"
+
+
+def test_manifest_records_versions_model_and_documents(built):
+    m = json.loads(_manifest_path(built).read_text("utf-8"))
+    assert m["format_version"] == 1
+    assert m["model"] == {"id": "fake-trigram", "weights_hash": "fake0001", "dim": 64}
+    assert set(m["versions"]) == {"normalizer", "cleaner", "chunker"}
+    assert m["counts"]["documents"] == 5 and m["counts"]["passages"] == sum(
+        d["passages"] for d in m["documents"].values())
+    assert all(len(d["sha256"]) == 64 for d in m["documents"].values())
+
+
+def test_index_files_are_plain_no_pickle(built):
+    gen = current_generation(built)
+    names = {p.name for p in gen.rglob("*") if p.is_file()}
+    assert {"manifest.json", "passages.jsonl", "documents.jsonl", "dense.faiss", "vectors.npy"} <= names
+    assert not any(n.endswith((".pkl", ".pickle")) for n in names)
+    np.load(gen / "vectors.npy", allow_pickle=False)  # raises if it needed pickle
+
+
+def test_load_roundtrip_offsets(built):
+    index = load_index(built)
+    for p in index.passages:
+        assert index.documents[p.doc_id].text[p.start:p.end] == p.text
+
+
+def test_rebuild_swaps_generation_and_removes_old(built):
+    first = current_generation(built)
+    build_index(read_documents([SEEDS]), FakeEmbedder(), built)
+    second = current_generation(built)
+    assert first != second and not first.exists() and load_index(built).passages
+
+
+def test_failed_build_leaves_previous_index(built, monkeypatch):
+    before = current_generation(built)
+
+    class Boom(FakeEmbedder):
+        def embed_documents(self, texts, *, show_progress=False):
+            raise RuntimeError("crash while embedding")
+
+    with pytest.raises(RuntimeError):
+        build_index(read_documents([SEEDS]), Boom(), built)
+    assert current_generation(built) == before and load_index(built).passages
+
+
+def test_missing_index_names_build_command(tmp_path):
+    with pytest.raises(IndexStateError, match="assistant build"):
+        load_index(tmp_path / "nothing")
+
+
+def test_stale_normaliser_version_is_refused(built):
+    path = _manifest_path(built)
+    m = json.loads(path.read_text("utf-8"))
+    m["versions"]["normalizer"] = "ar-norm-0"
+    path.write_text(json.dumps(m), "utf-8")
+    with pytest.raises(IndexStateError, match=r"stale .*assistant build --source seeds"):
+        load_index(built)
+
+
+def test_corrupt_manifest_is_refused(built):
+    _manifest_path(built).write_text("{not json", "utf-8")
+    with pytest.raises(IndexStateError, match="corrupt.*assistant build"):
+        load_index(built)
+
+
+def test_truncated_faiss_file_is_refused(built):
+    faiss_file = current_generation(built) / "dense.faiss"
+    faiss_file.write_bytes(faiss_file.read_bytes()[:100])
+    with pytest.raises(IndexStateError, match="corrupt"):
+        load_index(built)
+
+
+def test_garbage_with_right_size_is_refused(built):
+    passages = current_generation(built) / "passages.jsonl"
+    passages.write_bytes(b"x" * passages.stat().st_size)
+    with pytest.raises(IndexStateError, match="corrupt"):
+        load_index(built)
+
+
+def test_index_from_another_model_is_refused(built):
+    with pytest.raises(IndexStateError, match="built with model fake-trigram"):
+        Searcher(load_index(built), FakeEmbedder(dim=32))
