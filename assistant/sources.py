@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = {".txt", ".md"}
 RECORD_SUFFIXES = {".jsonl"}
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | RECORD_SUFFIXES
+FORMAT_SUFFIXES = {".html", ".htm", ".pdf", ".docx"}  # read by formats.py
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | RECORD_SUFFIXES | FORMAT_SUFFIXES
 METADATA_FILE = "metadata.json"
 CLEANER_VERSION = "clean-1"
 
@@ -35,7 +36,7 @@ _ARABIC_LETTER = re.compile("[\u0621-\u064A]")
 
 
 def decode_bytes(data: bytes, name: str = "<bytes>") -> str:
-    """Decode UTF-8 (with or without BOM), UTF-16 (with BOM) or Windows-1256.
+    """Decode UTF-8 (with or without BOM), UTF-16 (with or without BOM) or Windows-1256.
 
     Raises SourceError for binary or undecodable content.
     """
@@ -47,7 +48,10 @@ def decode_bytes(data: bytes, name: str = "<bytes>") -> str:
         except UnicodeDecodeError as exc:
             raise SourceError(f"{name}: invalid UTF-16") from exc
     if b"\x00" in data[:4096]:
-        raise SourceError(f"{name}: binary file, not text")
+        text = _utf16_without_bom(data)
+        if text is None:
+            raise SourceError(f"{name}: binary file, not text")
+        return text
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -60,6 +64,27 @@ def decode_bytes(data: bytes, name: str = "<bytes>") -> str:
     if letters == 0 or len(_ARABIC_LETTER.findall(text)) < 0.3 * letters:
         raise SourceError(f"{name}: not UTF-8, and not Arabic in Windows-1256")
     return text
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 text without a BOM, or None. In Arabic or Latin text almost every high byte is
+    0x00 or 0x06; binary data with zeros fails that or decodes to control characters."""
+    if len(data) % 2:
+        return None
+    sample = data[:8192]
+    for encoding, high in (("utf-16-le", sample[1::2]), ("utf-16-be", sample[0::2])):
+        if high.count(0) + high.count(6) < 0.9 * len(high):
+            continue
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if not _CONTROL.search(text) and any(ch.isalpha() for ch in text):
+            return text
+    return None
 
 
 def sha256_text(text: str) -> str:
@@ -211,8 +236,10 @@ def read_documents(roots: list[Path]) -> list[Document]:
             if path.suffix.lower() in RECORD_SUFFIXES:
                 new = list(read_jsonl(path, base))
             else:
+                from .formats import read_document  # .md front matter, .html, .pdf, .docx
+
                 rel = path.relative_to(base).as_posix()
-                new = [read_text_file(path, base, metadata.get(rel) or metadata.get(path.stem))]
+                new = [read_document(path, base, metadata.get(rel) or metadata.get(path.stem))]
             for doc in new:
                 if doc.doc_id in seen:
                     raise SourceError(f"duplicate document id {doc.doc_id!r} in {doc.source.path} "
@@ -220,5 +247,5 @@ def read_documents(roots: list[Path]) -> list[Document]:
                 seen[doc.doc_id] = doc.source.path
                 docs.append(doc)
     if not docs:
-        raise SourceError("no documents found (supported: .txt, .md, .jsonl)")
+        raise SourceError("no documents found (supported: .txt, .md, .html, .pdf, .docx, .jsonl)")
     return docs

@@ -73,12 +73,24 @@ def expected_versions(settings: BuildSettings) -> dict:
 
 def build_index(docs: list[Document], embedder, index_dir: Path, *, settings: BuildSettings | None = None,
                 source_roots: list[str] | None = None, show_progress: bool = False,
-                reuse: dict[str, np.ndarray] | None = None) -> Path:
+                reuse: dict[str, np.ndarray] | None = None, extra: dict[str, dict] | None = None) -> Path:
     """Chunk, embed and index ``docs`` into a new generation of ``index_dir``; return its folder.
+
+    Holds the index's write lock (lock.IndexBusyError if another writer has it).
 
     Args:
         reuse: passage text sha -> vector, to skip re-embedding unchanged passages.
+        extra: doc_id -> additional fields stored in that document's documents.jsonl row.
     """
+    from .lock import index_lock
+
+    with index_lock(index_dir):
+        return _build_index(docs, embedder, Path(index_dir), settings=settings, source_roots=source_roots,
+                            show_progress=show_progress, reuse=reuse, extra=extra or {})
+
+
+def _build_index(docs, embedder, index_dir: Path, *, settings, source_roots, show_progress, reuse,
+                 extra) -> Path:
     settings = settings or BuildSettings()
     passages = [p for doc in docs for p in chunk_document(doc, settings.max_chars, settings.overlap)]
     if not passages:
@@ -96,8 +108,8 @@ def build_index(docs: list[Document], embedder, index_dir: Path, *, settings: Bu
         for p in passages:
             counts[p.doc_id] += 1
         _write_jsonl(tmp / "documents.jsonl", (
-            {**d.source.to_dict(), "sha256": d.sha256, "spans": d.spans, "text": d.text,
-             "passages": counts[d.doc_id]} for d in docs))
+            {**extra.get(d.doc_id, {}), **d.source.to_dict(), "sha256": d.sha256, "spans": d.spans,
+             "text": d.text, "passages": counts[d.doc_id]} for d in docs))
         _write_jsonl(tmp / "passages.jsonl", (p.to_dict() for p in passages))
         np.save(tmp / "vectors.npy", vectors, allow_pickle=False)
         dense.save(tmp / "dense.faiss")
@@ -253,6 +265,27 @@ def load_index(index_dir: Path) -> Index:
         raise IndexStateError(f"index in {index_dir} is corrupt (passage counts differ); {hint}")
     return Index(folder=gen, manifest=manifest, documents=documents, passages=passages,
                  dense=dense, lexical=lexical)
+
+
+def read_stored(index_dir: Path) -> tuple[dict, list[dict], list[Passage], np.ndarray]:
+    """The live generation's manifest, document rows (with full text), passages and vectors,
+    without version or model checks: incremental adds and `rebuild` use it on stale indexes too."""
+    index_dir = Path(index_dir)
+    manifest = read_manifest(index_dir)
+    gen = current_generation(index_dir)
+    hint = _rebuild_hint(index_dir, manifest.get("source_roots"))
+    try:
+        for name in ("documents.jsonl", "passages.jsonl", "vectors.npy"):
+            if (gen / name).stat().st_size != manifest["files"][name]:
+                raise ValueError(name)
+        rows = list(_read_jsonl(gen / "documents.jsonl"))
+        passages = [Passage(**row) for row in _read_jsonl(gen / "passages.jsonl")]
+        vectors = np.load(gen / "vectors.npy", allow_pickle=False)
+    except Exception as exc:  # our own files unreadable: corruption
+        raise IndexStateError(f"index in {index_dir} is corrupt ({type(exc).__name__}); {hint}") from exc
+    if len(passages) != len(vectors):
+        raise IndexStateError(f"index in {index_dir} is corrupt (passage counts differ); {hint}")
+    return manifest, rows, passages, vectors
 
 
 def load_vectors(index: Index) -> np.ndarray:
