@@ -1,0 +1,131 @@
+"""Embeddings remembered by content hash and model weights, so unchanged text is embedded once.
+
+Layout (plain files, no pickle)::
+
+    <cache>/embeddings/<weights_hash>/documents.json   {"version", "model_id", "dim", "file", "keys"}
+    <cache>/embeddings/<weights_hash>/documents-<tag>.npy   one row per key
+    (and the same for queries: EmbeddingGemma embeds them with a different prompt)
+
+The JSON names its .npy file and is replaced atomically, so a reader sees a complete
+generation; a concurrent writer can at worst drop entries, never mix rows.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+from .sources import sha256_text
+
+log = logging.getLogger(__name__)
+
+CACHE_VERSION = 1
+KINDS = ("documents", "queries")
+
+
+def default_embedding_cache_dir() -> Path:
+    from .model_store import default_cache_dir
+
+    return default_cache_dir() / "embeddings"
+
+
+class EmbeddingCache:
+    """Vectors of one model, keyed by the sha256 of the exact text embedded."""
+
+    def __init__(self, folder: Path, model_id: str, weights_hash: str, dim: int):
+        self.folder = Path(folder)
+        self.model_id, self.weights_hash, self.dim = model_id, weights_hash, dim
+        self._vectors: dict[str, dict[str, np.ndarray]] = {}
+        self._dirty: set[str] = set()
+
+    @classmethod
+    def for_embedder(cls, embedder, root: Path | None = None) -> EmbeddingCache:
+        root = Path(root) if root else default_embedding_cache_dir()
+        return cls(root / embedder.weights_hash, embedder.model_id, embedder.weights_hash, embedder.dim)
+
+    def vectors(self, kind: str) -> dict[str, np.ndarray]:
+        """sha256(text) -> vector for every cached text of ``kind`` (loaded once)."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown kind {kind!r}")
+        if kind not in self._vectors:
+            self._vectors[kind] = self._load(kind)
+        return self._vectors[kind]
+
+    def add(self, kind: str, texts: list[str], vectors: np.ndarray) -> None:
+        known = self.vectors(kind)
+        for text, vec in zip(texts, vectors, strict=True):
+            key = sha256_text(text)
+            if key not in known:
+                known[key] = np.asarray(vec, np.float32)
+                self._dirty.add(kind)
+
+    def embed(self, kind: str, texts: list[str], embed_fn) -> np.ndarray:
+        """Vectors for ``texts``, calling ``embed_fn(list)`` only for texts not cached yet."""
+        known = self.vectors(kind)
+        keys = [sha256_text(t) for t in texts]
+        todo = list({k: t for k, t in zip(keys, texts, strict=True) if k not in known}.items())
+        if todo:
+            log.info("embedding %d new %s (%d cached)", len(todo), kind, len(texts) - len(todo))
+            fresh = embed_fn([t for _, t in todo])
+            for (key, _), vec in zip(todo, fresh, strict=True):
+                known[key] = np.asarray(vec, np.float32)
+            self._dirty.add(kind)
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        return np.stack([known[k] for k in keys]).astype(np.float32)
+
+    def save(self) -> None:
+        """Write the kinds that changed; the old generation is removed after the swap."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for kind in sorted(self._dirty):
+            known = self._vectors[kind]
+            keys = sorted(known)
+            name = f"{kind}-{uuid.uuid4().hex[:8]}.npy"
+            matrix = np.stack([known[k] for k in keys]) if keys else np.zeros((0, self.dim), np.float32)
+            np.save(self.folder / name, matrix.astype(np.float32), allow_pickle=False)
+            meta = {"version": CACHE_VERSION, "model_id": self.model_id, "weights_hash": self.weights_hash,
+                    "dim": self.dim, "file": name, "keys": keys}
+            tmp = self.folder / f".{kind}.{uuid.uuid4().hex[:6]}.json"
+            tmp.write_text(json.dumps(meta), "utf-8")
+            os.replace(tmp, self.folder / f"{kind}.json")
+            for old in self.folder.glob(f"{kind}-*.npy"):
+                if old.name != name:
+                    old.unlink(missing_ok=True)
+        self._dirty.clear()
+
+    def _load(self, kind: str) -> dict[str, np.ndarray]:
+        meta_path = self.folder / f"{kind}.json"
+        if not meta_path.is_file():
+            return {}
+        try:
+            meta = json.loads(meta_path.read_text("utf-8"))
+            matrix = np.load(self.folder / meta["file"], allow_pickle=False)
+            ok = (meta.get("version") == CACHE_VERSION and meta.get("weights_hash") == self.weights_hash
+                  and matrix.ndim == 2 and matrix.shape == (len(meta["keys"]), self.dim))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("ignoring unreadable embedding cache %s (%s)", meta_path, exc)
+            return {}
+        if not ok:
+            log.warning("ignoring mismatched embedding cache %s", meta_path)
+            return {}
+        return dict(zip(meta["keys"], matrix, strict=True))
+
+
+class CachedQueryEmbedder:
+    """An embedder whose ``embed_queries`` answers from the cache first (for evaluation loops)."""
+
+    def __init__(self, embedder, cache: EmbeddingCache):
+        self.embedder, self.cache = embedder, cache
+        self.model_id, self.weights_hash, self.dim = embedder.model_id, embedder.weights_hash, embedder.dim
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self.cache.embed("queries", texts, self.embedder.embed_queries)
+
+    def embed_documents(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
+        return self.cache.embed("documents", texts,
+                                lambda todo: self.embedder.embed_documents(todo, show_progress=show_progress))

@@ -1,0 +1,178 @@
+"""Measure retrieval on question sets in the ../shared/eval format, with the build code itself.
+
+A run reads corpus records (documents) and questions with gold document ids, builds a
+temporary index with ``store.build_index`` (document vectors reused from the embedding
+cache), searches every question with each method and scores the rankings (``metrics``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .embed_cache import CachedQueryEmbedder, EmbeddingCache
+from .metrics import TOP_KS, Scores, dedupe_docs, score_run
+from .sources import SourceError, decode_bytes, read_documents
+from .store import BuildSettings, build_index, load_index
+
+log = logging.getLogger(__name__)
+
+EVAL_SETS = ("xquad_ar", "tydiqa_goldp_ar")
+DEPTH = 50  # passages fetched per question: the Searcher's default candidate depth
+
+
+@dataclass(frozen=True)
+class EvalQuery:
+    qid: str
+    text: str
+    answers: tuple[str, ...]
+    gold_ids: frozenset[str]
+
+
+@dataclass(frozen=True)
+class MethodResult:
+    method: str
+    scores: Scores
+    ms_per_query: float  # median search time, query vector already cached
+
+    def to_dict(self) -> dict:
+        return {"method": self.method, **self.scores.to_dict(), "ms_per_query": self.ms_per_query}
+
+
+@dataclass(frozen=True)
+class RunResult:
+    name: str
+    documents: int
+    passages: int
+    questions: int
+    build_seconds: float
+    embedded_passages: int  # passages embedded afresh (0 when the cache had them all)
+    embedded_queries: int
+    methods: tuple[MethodResult, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "documents": self.documents, "passages": self.passages,
+                "questions": self.questions, "build_seconds": self.build_seconds,
+                "embedded_passages": self.embedded_passages, "embedded_queries": self.embedded_queries,
+                "methods": [m.to_dict() for m in self.methods]}
+
+
+def load_queries(path: Path) -> list[EvalQuery]:
+    """Read ``{"id", "text", "answers", "gold_ids"}`` lines; SourceError names a bad line."""
+    path = Path(path)
+    try:
+        text = decode_bytes(path.read_bytes(), str(path))
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read questions ({exc.strerror or exc})") from exc
+    queries = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+            q = EvalQuery(str(rec["id"]), str(rec["text"]), tuple(str(a) for a in rec.get("answers", [])),
+                          frozenset(str(g) for g in rec["gold_ids"]))
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+            raise SourceError(f"{path}:{lineno}: expected a JSON object with id, text and gold_ids") from exc
+        queries.append(q)
+    if not queries:
+        raise SourceError(f"{path}: no questions")
+    return queries
+
+
+def run_eval(name: str, corpus_paths: list[Path], queries: list[EvalQuery], embedder, *,
+             methods: tuple[str, ...] = ("bm25", "dense", "hybrid"), settings: BuildSettings | None = None,
+             cache: EmbeddingCache | None = None, depth: int = DEPTH, ks: tuple[int, ...] = TOP_KS,
+             searcher_options: dict | None = None) -> RunResult:
+    """Build a temporary index of ``corpus_paths`` and score every method on ``queries``."""
+    from .search import Searcher
+
+    docs = read_documents([Path(p) for p in corpus_paths])
+    known = {d.doc_id for d in docs}
+    missing = sum(1 for q in queries if not q.gold_ids & known)
+    if missing:
+        log.warning("%s: %d questions have no gold document in the corpus", name, missing)
+    cache = cache or EmbeddingCache.for_embedder(embedder)
+    cached = CachedQueryEmbedder(embedder, cache)
+    before = len(cache.vectors("documents"))
+    fresh_queries = len({q.text for q in queries} - _cached_texts(cache, [q.text for q in queries]))
+    cached.embed_queries([q.text for q in queries])  # one batched call; searches then hit the cache
+    with tempfile.TemporaryDirectory(prefix="assistant-eval-") as tmp:
+        t0 = time.perf_counter()
+        build_index(docs, cached, Path(tmp), settings=settings, reuse=cache.vectors("documents"),
+                    show_progress=True)
+        build_seconds = time.perf_counter() - t0
+        index = load_index(Path(tmp))
+        embedded = len(cache.vectors("documents")) - before
+        cache.save()
+        searcher = Searcher(index, cached, **(searcher_options or {}))
+        results = tuple(_score_method(searcher, queries, m, depth, ks) for m in methods)
+        passages = len(index.passages)
+        del index, searcher
+    return RunResult(name, len(docs), passages, len(queries), round(build_seconds, 2), embedded,
+                     fresh_queries, results)
+
+
+def _cached_texts(cache: EmbeddingCache, texts: list[str]) -> set[str]:
+    from .sources import sha256_text
+
+    known = cache.vectors("queries")
+    return {t for t in texts if sha256_text(t) in known}
+
+
+def _score_method(searcher, queries: list[EvalQuery], method: str, depth: int, ks) -> MethodResult:
+    rankings, texts, times = [], [], []
+    for q in queries:
+        t0 = time.perf_counter()
+        hits = searcher.search(q.text, depth, method=method)
+        times.append(time.perf_counter() - t0)
+        rankings.append(dedupe_docs(h.passage.doc_id for h in hits))
+        texts.append([h.passage.text for h in hits])
+    scores = score_run(rankings, [set(q.gold_ids) for q in queries], texts, [q.answers for q in queries], ks)
+    return MethodResult(method, scores, round(1000 * statistics.median(times), 2))
+
+
+def find_eval_dir() -> Path:
+    """$ASSISTANT_EVAL_DIR, else ../shared/eval beside the repository."""
+    env = os.environ.get("ASSISTANT_EVAL_DIR")
+    return Path(env) if env else Path(__file__).resolve().parent.parent.parent / "shared" / "eval"
+
+
+def run_suite(embedder, eval_dir: Path | None = None, *,
+              methods: tuple[str, ...] = ("bm25", "dense", "hybrid"), settings: BuildSettings | None = None,
+              cache: EmbeddingCache | None = None,
+              searcher_options: dict | None = None) -> list[RunResult]:
+    """Each set on its own index, then the pooled index of all sets (questions of every set)."""
+    eval_dir = Path(eval_dir or find_eval_dir())
+    if not (eval_dir / EVAL_SETS[0]).is_dir():
+        raise SourceError(f"no eval sets in {eval_dir}; pass --eval-dir or set ASSISTANT_EVAL_DIR")
+    cache = cache or EmbeddingCache.for_embedder(embedder)
+    sets = [(name, eval_dir / name / "corpus.jsonl", load_queries(eval_dir / name / "queries.jsonl"))
+            for name in EVAL_SETS]
+    options = {"methods": methods, "settings": settings, "cache": cache, "searcher_options": searcher_options}
+    runs = [run_eval(name, [corpus], qs, embedder, **options) for name, corpus, qs in sets]
+    pooled = [q for _, _, qs in sets for q in qs]
+    runs.append(run_eval("pooled", [c for _, c, _ in sets], pooled, embedder, **options))
+    return runs
+
+
+def format_table(runs: list[RunResult]) -> str:
+    """A markdown table: one row per run and method."""
+    ks = sorted(runs[0].methods[0].scores.top) if runs and runs[0].methods else list(TOP_KS)
+    head = (["run", "method"] + [f"top-{k}" for k in ks] + ["MRR@10", "nDCG@10"]
+            + [f"ans@{k}" for k in ks] + ["ms/q"])
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for run in runs:
+        label = f"{run.name} ({run.documents} docs, {run.passages} passages, {run.questions} q)"
+        for m in run.methods:
+            s = m.scores
+            cells = ([label, m.method] + [f"{s.top[k]:.3f}" for k in ks] + [f"{s.mrr:.3f}", f"{s.ndcg:.3f}"]
+                     + [f"{s.answer_top[k]:.3f}" for k in ks] + [f"{m.ms_per_query:.1f}"])
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
