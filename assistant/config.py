@@ -24,6 +24,9 @@ class Config:
     max_query_chars: int = 2000
     threads: int = 0  # 0 = leave torch's default
     embedder: str = "gemma"  # "fake" = the deterministic test embedder (no model)
+    uploads: int = 1  # 0 = no upload panel in the UI (ASSISTANT_UPLOADS=0)
+    upload_max_mb: int = 20  # per uploaded file
+    upload_max_files: int = 20  # per upload
 
     @classmethod
     def from_env(cls, **overrides) -> Config:
