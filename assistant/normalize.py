@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-NORMALIZER_VERSION = "ar-norm-2"
+NORMALIZER_VERSION = "ar-norm-3"
 
 # Harakat (fathatan..sukun and the rarer marks up to U+065F), superscript alef (U+0670),
 # and Quranic annotation marks.
