@@ -41,7 +41,10 @@ def decode_bytes(data: bytes, name: str = "<bytes>") -> str:
     Raises SourceError for binary or undecodable content.
     """
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict")
+        try:
+            return data[3:].decode("utf-8", errors="strict")
+        except UnicodeDecodeError as exc:
+            raise SourceError(f"{name}: invalid UTF-8 after a UTF-8 byte order mark") from exc
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")
@@ -61,6 +64,8 @@ def decode_bytes(data: bytes, name: str = "<bytes>") -> str:
     except UnicodeDecodeError as exc:
         raise SourceError(f"{name}: neither UTF-8 nor Windows-1256 text") from exc
     letters = sum(ch.isalpha() for ch in text)
+    if len(_CONTROL.findall(text[:4096])) > 0.01 * len(text[:4096]):  # random bytes, not text
+        raise SourceError(f"{name}: binary file, not text")
     if letters == 0 or len(_ARABIC_LETTER.findall(text)) < 0.3 * letters:
         raise SourceError(f"{name}: not UTF-8, and not Arabic in Windows-1256")
     return text
