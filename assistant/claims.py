@@ -1,0 +1,324 @@
+"""What a sentence claims: figures, dates and times, and who is speaking.
+
+Everything runs on ``lexicon.Folded`` text, so each match maps back to exact document offsets.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .lexicon import Folded, Token, fold, match_actor, tokens, word_matches
+from .normalize import normalize_arabic
+
+
+@dataclass(frozen=True)
+class Figure:
+    start: int  # document offsets of the whole figure, qualifier included ("أكثر من 200")
+    end: int
+    first: int  # token index range of the figure inside the sentence's tokens
+    last: int
+    number: float | None  # None for vague amounts (عشرات = "dozens")
+    qualifier: str  # "", "more than", "about", "less than", "dozens", "hundreds", "thousands"
+
+
+@dataclass(frozen=True)
+class Attribution:
+    speaker: str  # the party, as written (quotes and tatweel dropped)
+    start: int  # document offsets of the attribution (verb or preposition .. end of speaker)
+    end: int
+    named: bool  # False when the verb has no explicit subject ("ولفتت إلى ...")
+
+
+def _n(spec: str) -> list[str]:
+    return [normalize_arabic(w) for w in spec.split()]
+
+
+_UNITS = dict(zip(_n("واحد واحدة اثنان اثنين اثنتان اثنتين ثلاث ثلاثة أربع أربعة خمس خمسة ست ستة "
+                     "سبع سبعة ثمان ثماني ثمانية تسع تسعة عشر عشرة"),
+                  [1, 1, 2, 2, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 8, 9, 9, 10, 10]))
+_TENS = {w: 10 * (i // 2 + 2) for i, w in enumerate(_n(
+    "عشرون عشرين ثلاثون ثلاثين أربعون أربعين خمسون خمسين ستون ستين سبعون سبعين ثمانون ثمانين "
+    "تسعون تسعين"))}
+_HUNDREDS = {normalize_arabic(p + s): v * 100 for p, v in (
+    ("", 1), ("ثلاث", 3), ("أربع", 4), ("خمس", 5), ("ست", 6), ("سبع", 7), ("ثمان", 8), ("تسع", 9))
+    for s in ("مئة", "مائة")}
+_HUNDREDS.update(dict.fromkeys(_n("مئتين مئتان مائتين مائتان"), 200))
+_THOUSANDS = {normalize_arabic("ألف"): 1000, normalize_arabic("ألفين"): 2000, normalize_arabic("آلاف"): 1000}
+_VAGUE = dict(zip(_n("عشرات مئات آلاف الآلاف dozens hundreds thousands"),
+                  ["dozens", "hundreds", "thousands", "thousands", "dozens", "hundreds", "thousands"]))
+_QUALIFIERS = [(_n(p), q) for p, q in (
+    ("أكثر من", "more than"), ("ما يزيد عن", "more than"), ("ما يزيد على", "more than"),
+    ("أزيد من", "more than"), ("ما لا يقل عن", "at least"), ("أقل من", "less than"),
+    ("نحو", "about"), ("حوالي", "about"), ("قرابة", "about"), ("زهاء", "about"),
+    ("more than", "more than"), ("over", "more than"), ("about", "about"), ("nearly", "about"))]
+TIME_UNITS = frozenset(_n("سنة سنوات عام أعوام يوم يوما أيام شهر أشهر ساعة ساعات دقيقة دقائق أسبوع "
+                          "أسابيع سنين years days hours months weeks"))
+
+
+def _number_word(word: str) -> tuple[float | None, str] | None:
+    for v in dict.fromkeys((word, word[1:] if word[:1] in "وب" and len(word) > 3 else word)):
+        if v.isdigit():
+            return float(v), ""
+        for table in (_UNITS, _TENS, _HUNDREDS, _THOUSANDS):
+            if v in table:
+                return float(table[v]), ""
+        if v in _VAGUE:
+            return None, _VAGUE[v]
+    return None
+
+
+def find_figures(f: Folded, toks: list[Token]) -> list[Figure]:
+    """Numbers in digits (any script) or words, with their qualifier ("أكثر من", "نحو")."""
+    out: list[Figure] = []
+    i = 0
+    while i < len(toks):
+        got = _number_word(toks[i].text)
+        if got is None:
+            i += 1
+            continue
+        number, qual = got
+        first = last = i
+        # compounds: "خمسة وعشرون", "ثلاثة آلاف", "1,500" is left as two numbers on purpose
+        while last + 1 < len(toks):
+            nxt = _number_word(toks[last + 1].text)
+            if nxt is None or nxt[0] is None or number is None:
+                break
+            word = toks[last + 1].text
+            if word in _THOUSANDS or word[1:] in _THOUSANDS:
+                number *= nxt[0] if number < 1000 else 1
+            elif word.startswith("و"):
+                number += nxt[0]
+            else:
+                break
+            last += 1
+        for words, q in _QUALIFIERS:
+            k = len(words)
+            if first - k >= 0 and [t.text for t in toks[first - k:first]] == words:
+                first -= k
+                qual = qual or q
+                break
+        out.append(Figure(toks[first].start, toks[last].end, first, last, number, qual))
+        i = last + 1
+    return out
+
+
+_MONTHS = ("كانون الثاني|كانون الاول|شباط|اذار|نيسان|ايار|حزيران|تموز|اب|ايلول|تشرين الاول|"
+           "تشرين الثاني|يناير|فبراير|مارس|ابريل|مايو|يونيو|يونيه|يوليو|يوليه|اغسطس|سبتمبر|اكتوبر|"
+           "نوفمبر|ديسمبر|january|february|march|april|may|june|july|august|september|october|"
+           "november|december")
+_DAYS = "السبت|الاحد|الاثنين|الثلاثاء|الاربعاء|الخميس|الجمعه"
+_DATE_PATTERNS = [re.compile(p) for p in (
+    r"\d{1,2}/\d{1,2}/\d{2,4}",
+    rf"(?:\d{{1,2}}\s+)?(?:{_MONTHS})(?:\s*/\s*(?:{_MONTHS}))?(?:\s+(?:من\s+)?(?:العام\s+|عام\s+)?\d{{4}})?",
+    rf"(?:(?:يوم|مساء|صباح|فجر|ليله)\s+)?(?:{_DAYS})(?:\s+(?:الماضي|المقبل|الفائت))?",
+    r"(?:(?:مساء|صباح|فجر|ليل|ظهر)\s+)?(?:اليوم|امس|الامس|البارحه)(?:\s+(?:" + _DAYS + r"))?",
+    r"(?:عند\s+)?الساعه\s+(?:ال)?\d{1,2}(?::\d{2})?(?:\s*(?:صباحا|مساء|ظهرا|ليلا))?",
+    r"(?:العام|عام|سنه)\s+\d{4}",
+    r"منذ\s+(?:\d+|\w+)\s+(?:سنوات|ايام|اشهر|ساعات|اسابيع|سنه|يوما|ساعه)",
+    r"(?:19|20)\d{2}",
+)]
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def find_dates(f: Folded) -> list[tuple[int, int]]:
+    """Dates and times as document spans; touching pieces ("20 كانون الثاني 2022، وعند الساعة 7") merge."""
+    spans: list[tuple[int, int]] = []
+    for pat in _DATE_PATTERNS:
+        for m in pat.finditer(f.text):
+            a, b = m.start(), m.end()
+            before = f.text[a - 1] if a else " "
+            after = f.text[b] if b < len(f.text) else " "
+            if _LETTER.match(before) and not f.text[a - 1:a] in "وب" or _LETTER.match(after):
+                continue  # inside a longer word ("اب" in "ابواب")
+            spans.append((a, b))
+    spans.sort()
+    merged: list[list[int]] = []
+    for a, b in spans:
+        if merged and re.fullmatch(r"[\s,،;/و]*", f.text[merged[-1][1]:a] if a > merged[-1][1] else ""):
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    return [f.span(a, b) for a, b in merged]
+
+
+# Reporting verbs (folded, whole words after peeling و/ف) and attributing prepositions.
+_VERBS = frozenset(_n(
+    "قال قالت قالوا أكد أكدت أكدوا أعلن أعلنت أعلنوا ذكر ذكرت ذكروا أشار أشارت زعم زعمت زعموا نقل نقلت "
+    "كشف كشفت تكشف أوضح أوضحت لفت لفتت أفاد أفادت أفادوا صرح صرحت أضاف أضافت نشر نشرت رصد رصدت "
+    "رصدوا شدد شددت اعترف اعترفت نفى نفت روى روت تعلن يعلن يقول تقول أعلنه said says claimed "
+    "reported announced stated"))
+_PREPS = frozenset(_n("حسب بحسب حسبما وفق وفقا طبقا according per"))
+_STOP = frozenset(_n(
+    "أن إن أنه إنه أنها إنها فإن بأن عن إلى على في خلال بعد قبل منذ اليوم أمس ل عبر ضد مع حول لدى "
+    "عند بين حتى التي الذي الذين اللذين هو هي that to on in who which"))
+_TIME = frozenset(_n("اليوم أمس الأمس السبت الأحد الاثنين الإثنين الثلاثاء الأربعاء الخميس الجمعة "
+                     "مساء صباح قد"))
+_HEADS = frozenset(_n(
+    "وكالة المرصد مرصد المركز مركز مدير قائد القائد الرئيس رئيس المتحدث متحدث الناطق ناطق مصدر مصادر "
+    "مسؤول مسؤولون وزارة وزير الحكومة حكومة التحالف تنظيم التنظيم رواية الإدارة إدارة نشطاء ناشطون "
+    "شهود سكان منظمة صحيفة موقع قناة الجيش جيش القيادة السلطات البيان بيان الوثائق المعلومات "
+    "اعترافات الوكالة المصادر المصدر الصحيفة القناة الموقع agency source"))
+# A generic subject ("الوكالة") is resolved to the nearest earlier full name ("وكالة أعماق").
+GENERIC = frozenset(_n("الوكالة المرصد التنظيم المصدر المصادر البيان الصحيفة القناة الموقع المركز"))
+_QUOTES = "\"'“”«»‘’"
+
+
+def _sep(f: Folded, a: Token, b: Token) -> str:
+    return f.text[a.fend:b.fstart]
+
+
+def _noun_phrase(f: Folded, toks: list[Token], i: int, limit: int = 7) -> int:
+    """Index after the agent noun phrase starting at token ``i`` (== i when there is none)."""
+    j = i
+    while j < len(toks) and toks[j].text in _TIME:
+        j += 1
+    if j >= len(toks) or toks[j].text in _STOP or toks[j].text.isdigit() or toks[j].text in _VERBS:
+        return i
+    if j > 0 and re.search(r"[,.:;!?]", _sep(f, toks[j - 1], toks[j])):
+        return i  # "قد رصد، إصابة ...": what follows the comma is the object, not the subject
+    first = toks[j].text
+    if first.startswith("ل") and not first.startswith("ال") and not match_actor(toks, j):
+        return i  # "أضاف لوكالة ...": the listener
+    start = j
+    head = first in _HEADS or (first[:1] in "وفب" and first[1:] in _HEADS)
+    plain = 0 if head else 1  # a head noun may take one indefinite word ("مصدر عسكري")
+    while j < len(toks) and j - start < limit:
+        if j > start and re.search(r"[,.:;!?]", _sep(f, toks[j - 1], toks[j])):
+            break
+        word = toks[j].text
+        actor = match_actor(toks, j)
+        if actor:
+            j = actor[1]
+            plain = 1
+            continue
+        quoted = j > start and any(q in _sep(f, toks[j - 1], toks[j]) for q in _QUOTES)
+        if (word in _STOP and word != "ل") or word in _VERBS or word.isdigit():
+            break
+        if j == start or word == "ل" or quoted or any(v.startswith("ال") for v in _peel(word)):
+            j += 1
+        elif plain < 1 and (head or j == start + 1):
+            plain += 1
+            j += 1
+        else:
+            break
+    while j > start and toks[j - 1].text in _TIME:
+        j -= 1
+    return j if j > start else i
+
+
+def _apposition(f: Folded, toks: list[Token], j: int) -> int:
+    """Extend past ", فرهاد شامي،": a short name set off by commas right after the subject."""
+    if j >= len(toks) or not re.search(r"[,]", _sep(f, toks[j - 1], toks[j])):
+        return j
+    for k in range(j + 1, min(j + 4, len(toks))):
+        if re.search(r"[.:;!?]", _sep(f, toks[k - 1], toks[k])):
+            return j
+        if "," in _sep(f, toks[k - 1], toks[k]):
+            nxt = toks[k].text
+            return k if nxt in _STOP or nxt in _TIME or nxt in _VERBS else j
+    return j
+
+
+def _peel(word: str) -> tuple[str, ...]:
+    return (word, word[1:]) if len(word) > 3 and word[0] in "وفبلك" else (word,)
+
+
+def _clean(text: str) -> str:
+    for q in _QUOTES:
+        text = text.replace(q, "")
+    return re.sub(r"\s+", " ", text).strip(" ،,:")
+
+
+def find_attributions(f: Folded, toks: list[Token]) -> list[Attribution]:
+    """Every "X said" / "according to X" in a span, in text order."""
+    out: list[Attribution] = []
+    for i, t in enumerate(toks):
+        word = t.text if t.text in _VERBS | _PREPS else (t.text[1:] if t.text[:1] in "وف" else "")
+        if word in _PREPS:
+            if i + 1 < len(toks) and toks[i + 1].text in _VERBS:
+                continue  # "حسبما نقلت الوكالة": the verb carries the speaker
+            j = _noun_phrase(f, toks, i + 1 + (toks[i + 1].text == "to" if i + 1 < len(toks) else 0))
+            if j > i + 1:
+                out.append(_make(f, toks, i, i + 1, j))
+            continue
+        if word not in _VERBS:
+            continue
+        k = _svo_subject(f, toks, i)
+        if k is not None:
+            out.append(_make(f, toks, i, k, i, subject_first=True))
+            continue
+        j = _noun_phrase(f, toks, i + 1)
+        if j > i + 1:
+            a = _make(f, toks, i, i + 1, _apposition(f, toks, j))
+            if word in _n("نقل نقلت") and j < len(toks) and toks[j].text == "عن":
+                k = _noun_phrase(f, toks, j + 1, limit=3)
+                if k > j + 1:  # "نقلت الوكالة عن مصدر عسكري": keep who it quotes
+                    a = Attribution(a.speaker + " عن " + _clean(_orig(f, toks, j + 1, k)), a.start,
+                                    toks[k - 1].end, True)
+            out.append(a)
+        else:
+            out.append(Attribution("", t.start, t.end, False))
+    return out
+
+
+def _svo_subject(f: Folded, toks: list[Token], i: int) -> int | None:
+    """Start of a subject written before its verb ("وكان المرصد قد رصد", "لكن وكالة X أكدت")."""
+    k = i
+    while k > 0 and toks[k - 1].text in _TIME:
+        k -= 1
+    lead = _n("كان كانت وكان وكانت لكن ولكن")
+    j = k - 1
+    while j >= 0 and toks[j].text not in lead and i - j <= 8:
+        if re.search(r"[.;:!?]", _sep(f, toks[j], toks[j + 1])):
+            break
+        j -= 1
+    start = j + 1 if j >= 0 and toks[j].text in lead else (0 if j < 0 else None)
+    if start is None or start >= k:
+        return None
+    first = toks[start].text
+    if not (match_actor(toks, start) or any(v in _HEADS or v.startswith("ال") for v in _peel(first))):
+        return None  # "وحسبما نقلت": a subject before its verb starts with a noun we recognise
+    end = _apposition(f, toks, _noun_phrase(f, toks, start, limit=k - start))
+    return start if end == k and end > start else None
+
+
+def _orig(f: Folded, toks: list[Token], a: int, b: int) -> str:
+    lo, hi = toks[a].start - f.base, toks[b - 1].end - f.base
+    return f.original[lo:hi]
+
+
+def _make(f: Folded, toks: list[Token], cue: int, a: int, b: int, subject_first: bool = False) -> Attribution:
+    if subject_first:  # a is the subject start, b the verb
+        end = b
+        while end > a and toks[end - 1].text in _TIME:
+            end -= 1
+        return Attribution(_clean(_orig(f, toks, a, end)), toks[a].start, toks[cue].end, True)
+    return Attribution(_clean(_orig(f, toks, a, b)), toks[cue].start, toks[b - 1].end, True)
+
+
+def resolve_generic(speaker: str, doc_text: str, before: int, previous: str = "") -> str:
+    """"الوكالة" -> "الوكالة (وكالة “أعماق“)": the nearest earlier full name in the document.
+
+    ``previous`` (the last named speaker before) stands in for a statement ("البيان").
+    """
+    own = speaker.split(" عن ")[0].split()
+    if not own or normalize_arabic(own[-1].strip(_QUOTES)) not in GENERIC:
+        return speaker
+    head = normalize_arabic(own[-1].strip(_QUOTES))[2:]  # "الوكالة" -> "وكاله"
+    f = fold(doc_text[:before])
+    toks = tokens(f)
+    for definite in (False, True):  # an indefinite head names its owner: "وكالة “أعماق“"
+        for i in range(len(toks) - 1, -1, -1):
+            word = toks[i].text
+            forms = {word: 0, word[1:]: 1} if word[:1] in "وفبل" else {word: 0}
+            cut = forms.get(("ال" if definite else "") + head)
+            if cut is None:
+                continue
+            j = _noun_phrase(f, toks, i)
+            nisba = toks[i + 1].text.endswith("ي") if i + 1 < len(toks) else False
+            if j - i >= 2 and (not definite or nisba or match_actor(toks, i + 1)):
+                name = _clean(_orig(f, toks, i, j))[cut:]
+                if normalize_arabic(name) != normalize_arabic(speaker):
+                    return f"{speaker} ({name})"
+    return f"{speaker} ({previous})" if previous and previous != speaker else speaker
