@@ -1,0 +1,135 @@
+"""The Gradio layout: search, chat and sources tabs wired to :class:`assistant.ui.UIService`.
+
+Imported only when the UI starts, so gradio is imported at the top here (its event annotations,
+such as ``gr.SelectData``, must resolve from this module's globals).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import gradio as gr
+
+log = logging.getLogger(__name__)
+
+# Clicking a citation link inside an HTML result sends its data-cite value as a select event.
+CITE_JS = """
+element.addEventListener('click', (event) => {
+  const link = event.target.closest('a.cite');
+  if (!link || !element.contains(link)) return;
+  event.preventDefault();
+  trigger('select', {index: 0, value: link.dataset.cite});
+});
+"""
+# Bring the highlighted passage into view whenever a document is opened.
+SCROLL_JS = """
+watch('value', () => {
+  const m = element.querySelector('mark.passage');
+  if (m) m.scrollIntoView({block: 'center'});
+});
+"""
+DOC_PLACEHOLDER = ('<div class="notice" dir="rtl">اضغط على أي مرجع لفتح الوثيقة كاملة مع تظليل المقطع. '
+                   "(click a citation to open the whole source)</div>")
+
+
+def layout(service):
+    from .ui import EXAMPLES
+
+    with gr.Blocks(title="المساعد العربي للبحث في الوثائق", analytics_enabled=False) as demo:
+        gr.Markdown("# المساعد العربي للبحث في الوثائق\nابحث في الوثائق المفهرسة واسأل عنها؛ "
+                    "كل مقطع وكل إجابة مع مرجعها الدقيق. (Arabic document search & Q&A with citations)",
+                    rtl=True)
+        with gr.Tabs():
+            with gr.Tab("البحث (search)", id="search"):
+                with gr.Row():
+                    question = gr.Textbox(label="السؤال (question)", rtl=True, lines=1, scale=4,
+                                          placeholder="مثال: كم عدد قتلى قوات سوريا الديمقراطية؟",
+                                          elem_id="search-question")
+                    k = gr.Slider(1, 20, value=service.config.top_k, step=1, scale=1,
+                                  label="عدد النتائج (results)", elem_id="search-k")
+                filters = gr.Dropdown(choices=service.filter_choices(), multiselect=True, value=[],
+                                      label="تصفية حسب المصدر أو الوسيلة (filter by source/outlet)",
+                                      elem_id="search-filter")
+                go = gr.Button("ابحث (search)", variant="primary", elem_id="search-button")
+                gr.Markdown("**أمثلة (examples):**", rtl=True)
+                with gr.Row():
+                    example_buttons = [gr.Button(q, size="sm", elem_classes=["example"]) for q in EXAMPLES]
+                results = gr.HTML(message_or_empty(), elem_id="search-results", js_on_load=CITE_JS)
+                doc_view = gr.HTML(DOC_PLACEHOLDER, elem_id="search-document", js_on_load=SCROLL_JS)
+
+            with gr.Tab("المحادثة (chat)", id="chat"):
+                chatbot = gr.Chatbot(label="المحادثة (conversation)", rtl=True, height=480,
+                                     elem_id="chatbot", feedback_options=None, latex_delimiters=[],
+                                     placeholder="اسأل سؤالاً عن الوثائق؛ "
+                                                 "تُبنى الإجابة من المقاطع المسترجعة فقط.")
+                with gr.Row():
+                    chat_in = gr.Textbox(label="سؤالك (your question)", rtl=True, scale=4,
+                                         elem_id="chat-question")
+                    ask = gr.Button("اسأل (ask)", variant="primary", scale=1, elem_id="chat-button")
+                    clear = gr.Button("محادثة جديدة (new)", scale=1)
+                with gr.Row():
+                    chat_examples = [gr.Button(q, size="sm", elem_classes=["example"]) for q in EXAMPLES[:3]]
+                refs = gr.HTML("", elem_id="chat-references", js_on_load=CITE_JS)
+                chat_doc = gr.HTML(DOC_PLACEHOLDER, elem_id="chat-document", js_on_load=SCROLL_JS)
+
+            with gr.Tab("المصادر (sources)", id="sources"):
+                refresh = gr.Button("تحديث (refresh)", size="sm")
+                sources = gr.HTML(service.sources(), elem_id="sources-panel")
+
+            if service.config.uploads:
+                _upload_tab(service)
+
+        search_args = dict(fn=service.search, inputs=[question, k, filters], outputs=results)
+        go.click(api_name="search_view", **search_args)
+        question.submit(api_visibility="private", **search_args)
+        for b, q in zip(example_buttons, EXAMPLES, strict=True):
+            b.click(lambda q=q: q, None, question, api_visibility="private", queue=False).then(
+                api_visibility="private", **search_args)
+        results.select(_opener(service), inputs=question, outputs=doc_view, api_visibility="private",
+                       concurrency_limit=None)
+
+        chat_args = dict(fn=service.chat, inputs=[chat_in, chatbot], outputs=[chatbot, chat_in, refs])
+        ask.click(api_name="chat", **chat_args)
+        chat_in.submit(api_visibility="private", **chat_args)
+        for b, q in zip(chat_examples, EXAMPLES[:3], strict=True):
+            b.click(lambda q=q: q, None, chat_in, api_visibility="private", queue=False).then(
+                api_visibility="private", **chat_args)
+        clear.click(lambda: ([], "", "", DOC_PLACEHOLDER), None, [chatbot, chat_in, refs, chat_doc],
+                    api_visibility="private", queue=False)
+        refs.select(_opener(service, with_question=False), None, chat_doc, api_visibility="private",
+                    concurrency_limit=None)
+
+        def refresh_sources():
+            return service.sources(), gr.Dropdown(choices=service.filter_choices())
+
+        refresh.click(refresh_sources, None, [sources, filters], api_visibility="private")
+        demo.load(refresh_sources, None, [sources, filters], api_visibility="private")
+
+        gr.api(service.search_api, api_name="search")
+        gr.api(service.ask_api, api_name="ask")
+        gr.api(service.open_citation, api_name="document", concurrency_limit=None)
+    return demo
+
+
+def message_or_empty() -> str:
+    return '<div class="notice" dir="rtl">اكتب سؤالاً أو اختر مثالاً، ثم اضغط «ابحث».</div>'
+
+
+def _opener(service, with_question: bool = True):
+    if with_question:
+        def open_cited(question: str, evt: gr.SelectData) -> str:
+            return service.open_citation(str(evt.value), question)
+    else:
+        def open_cited(evt: gr.SelectData) -> str:
+            return service.open_citation(str(evt.value))
+    return open_cited
+
+
+def _upload_tab(service) -> None:
+    """The upload panel from issue 6, when that module is present."""
+    try:
+        from .ui_upload import upload_panel
+    except ImportError:
+        return
+    with gr.Tab("إضافة وثائق (upload)", id="upload"):
+        upload_panel(service.config.index_dir, lambda: service.embedder)

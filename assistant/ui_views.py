@@ -1,0 +1,178 @@
+"""HTML fragments for the UI: result cards, near-duplicate grouping, the sources panel, answers.
+
+Pure functions of records (no Gradio), so they are unit-tested without a server. All text
+passes through :mod:`assistant.render`, which escapes it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from .normalize import normalize_arabic
+from .records import Hit, Source
+from .render import esc, esc_lines, highlight, line_of, mark
+
+# Two passages from different documents whose character 5-gram sets overlap this much (relative
+# to the smaller one) are one reprinted text: on the seeds, the SDF statement reprinted by two
+# outlets with different chunk boundaries scores 0.5-0.6, unrelated passages on the same event < 0.45.
+DUPLICATE_CONTAINMENT = 0.5
+_SHINGLE = 5
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+@dataclass(frozen=True)
+class ResultGroup:
+    """One shown result and the near-identical passages from other documents it stands for."""
+
+    hit: Hit
+    also: tuple[Hit, ...] = ()
+
+
+def shingles(text: str, n: int = _SHINGLE) -> frozenset[str]:
+    flat = _NON_WORD.sub(" ", normalize_arabic(text)).strip()
+    return frozenset(flat[i:i + n] for i in range(max(1, len(flat) - n + 1)))
+
+
+def containment(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
+
+
+def group_near_duplicates(hits: list[Hit], threshold: float = DUPLICATE_CONTAINMENT) -> list[ResultGroup]:
+    """Fold each hit into the first better-ranked hit from another document that it nearly repeats."""
+    kept: list[tuple[Hit, frozenset[str], list[Hit]]] = []
+    for hit in hits:
+        sh = shingles(hit.passage.text)
+        for first, first_sh, also in kept:
+            if first.passage.doc_id != hit.passage.doc_id and containment(sh, first_sh) >= threshold:
+                also.append(hit)
+                break
+        else:
+            kept.append((hit, sh, []))
+    return [ResultGroup(h, tuple(also)) for h, _, also in kept]
+
+
+def source_label(source: Source) -> str:
+    return " · ".join(x for x in (source.title or source.doc_id, source.outlet, source.date) if x)
+
+
+def cite_attr(doc_id: str, start: int, end: int, span: tuple[int, int] | None = None) -> str:
+    """The value of a clickable citation's data-cite attribute (read back by ``parse_cite``)."""
+    parts = [doc_id, str(start), str(end)] + ([str(span[0]), str(span[1])] if span else [])
+    return esc("|".join(parts))
+
+
+def parse_cite(value: str) -> tuple[str, int, int, tuple[int, int] | None]:
+    """Inverse of :func:`cite_attr`; raises ValueError on anything malformed."""
+    doc_id, *numbers = str(value).rsplit("|", 4) if str(value).count("|") >= 4 else str(value).rsplit("|", 2)
+    ints = [int(x) for x in numbers]
+    if len(ints) not in (2, 4):
+        raise ValueError(f"bad citation {value!r}")
+    return doc_id, ints[0], ints[1], (ints[2], ints[3]) if len(ints) == 4 else None
+
+
+def cite_link(hit: Hit, span: tuple[int, int] | None = None) -> str:
+    """A link that opens the hit's document with its passage highlighted."""
+    p = hit.passage
+    return (f'<a href="#" class="cite" data-cite="{cite_attr(p.doc_id, p.start, p.end, span)}" '
+            f'title="افتح المصدر كاملاً / open the source">{esc(source_label(hit.source))}</a>')
+
+
+def position_label(doc_text: str | None, start: int, end: int) -> str:
+    line = f"السطر {line_of(doc_text, start)}، " if doc_text else ""
+    return f"{line}المحارف {start}–{end}"
+
+
+def citation_html(hit: Hit, doc_text: str | None = None) -> str:
+    s, p = hit.source, hit.passage
+    return (f'{cite_link(hit)} <span class="cite-file" dir="ltr">{esc(s.path or s.doc_id)}</span>'
+            f' <span class="cite-pos">{esc(position_label(doc_text, p.start, p.end))}</span>')
+
+
+def results_html(groups: list[ResultGroup], question: str, doc_texts: dict[str, str]) -> str:
+    if not groups:
+        return message_html("لا توجد مقاطع مطابقة. جرّب كلمات أخرى أو أزل عامل التصفية.")
+    cards = []
+    for n, g in enumerate(groups, 1):
+        h = g.hit
+        also = ""
+        if g.also:
+            links = "، ".join(cite_link(a) for a in g.also)
+            also = f'<div class="also-in">ورد أيضاً في (also in): {links}</div>'
+        cards.append(
+            f'<article class="result" dir="rtl"><header><span class="rank">{n}</span>'
+            f'<span class="score" title="score">الدرجة {h.score:.4f}</span></header>'
+            f'<p class="passage-text" dir="auto">{highlight(h.passage.text, question)}</p>'
+            f'<footer class="citation">{citation_html(h, doc_texts.get(h.passage.doc_id))}</footer>'
+            f"{also}</article>")
+    return f'<div class="results" dir="rtl">{"".join(cards)}</div>'
+
+
+def message_html(text: str) -> str:
+    return f'<div class="notice" dir="rtl">{esc(text)}</div>'
+
+
+def sources_html(index) -> str:
+    """A table of the indexed documents with metadata and passage counts."""
+    counts = Counter(p.doc_id for p in index.passages)
+    rows = []
+    for doc_id, doc in index.documents.items():
+        s = doc.source
+        rows.append(f"<tr><td>{esc(s.title or doc_id)}</td><td>{esc(s.outlet) or '—'}</td>"
+                    f"<td>{esc(s.date) or '—'}</td><td dir=\"ltr\">{esc(s.path or doc_id)}</td>"
+                    f"<td>{counts.get(doc_id, 0)}</td><td>{len(doc.text):,}</td></tr>")
+    head = ("<tr><th>العنوان (title)</th><th>الوسيلة (outlet)</th><th>التاريخ (date)</th>"
+            "<th>الملف (file)</th><th>المقاطع (passages)</th><th>المحارف (chars)</th></tr>")
+    total = f"{len(index.documents)} وثائق، {len(index.passages)} مقطعاً"
+    return (f'<div class="sources" dir="rtl"><p>{esc(total)}</p>'
+            f'<table><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table></div>')
+
+
+_AGREEMENT = {"agree": "المصادر متفقة على هذه المعلومة.", "single": "مصدر واحد فقط يذكر هذه المعلومة.",
+              "differ": "تنبيه: المصادر تختلف في هذه المعلومة:"}
+NOT_FOUND = "لم أجد في المصادر المفهرسة ما يجيب عن هذا السؤال. جرّب صياغة أخرى أو كلمات مختلفة."
+
+
+def answer_markdown(answer) -> str:
+    """One line of escaped HTML for the chat: cited sentences, who says what, expandable references."""
+    if not answer.found:
+        return f'<div class="answer" dir="rtl"><p>{esc(NOT_FOUND)}</p></div>'
+    body = " ".join(f'{esc_lines(s.text)} <sup class="ref">&#91;{s.citation}&#93;</sup>'
+                    for s in answer.sentences)
+    parts = [f'<div class="answer" dir="rtl"><p>{body}</p>']
+    note = _AGREEMENT.get(answer.agreement)
+    if note:
+        parts.append(f'<p class="agreement">{esc(note)}</p>')
+    if answer.agreement == "differ" and answer.claims:
+        items = "".join(f"<li><b>{esc(c.speaker or source_label(c.source))}</b> "
+                        f"({esc(source_label(c.source))}): {esc(c.value)} — «{esc_lines(c.sentence)}»</li>"
+                        for c in answer.claims)
+        parts.append(f'<ul class="claims">{items}</ul>')
+    for n, hit in enumerate(answer.hits, 1):
+        p = hit.passage
+        spans = [(s.start, s.end) for s in answer.sentences if s.citation == n]
+        text = mark(p.text, spans, cls="answer-span", offset=p.start).replace("\n", "<br>")
+        label = esc(source_label(hit.source))
+        parts.append(f'<details class="ref-detail"><summary>&#91;{n}&#93; {label}</summary>'
+                     f'<blockquote dir="auto">{text}</blockquote>'
+                     f'<small dir="rtl">{esc(hit.source.path or hit.source.doc_id)} — '
+                     f"{esc(position_label(None, p.start, p.end))}</small></details>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def references_html(answer) -> str:
+    """The latest answer's references as clickable citations that open the source document."""
+    if not answer.found:
+        return message_html(NOT_FOUND)
+    items = []
+    for n, hit in enumerate(answer.hits, 1):
+        p = hit.passage
+        first = next((s for s in answer.sentences if s.citation == n), None)
+        span = (first.span_start, first.span_end) if first else None
+        items.append(f'<li><span class="ref">&#91;{n}&#93;</span> {cite_link(hit, span)}'
+                     f' <span class="cite-pos">{esc(position_label(None, p.start, p.end))}</span></li>')
+    return f'<div class="references" dir="rtl"><p>المراجع (references):</p><ol>{"".join(items)}</ol></div>'
