@@ -383,6 +383,28 @@ def rebuild(index_dir: Path | None, model_path: str | None) -> None:
     click.echo(f"rebuilt {config.index_dir}: {counts['documents']} documents, {counts['passages']} passages")
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind; 0.0.0.0 exposes the UI to your network.")
+@click.option("--port", type=click.IntRange(1, 65535), default=7860, show_default=True)
+@index_option
+@model_option
+def serve(host: str, port: int, index_dir: Path | None, model_path: str | None) -> None:
+    """Serve the web UI (search, chat, sources) on an existing index; builds nothing.
+
+    \b
+    Example:
+        assistant serve --index index/ --port 7860
+    """
+    from .store import load_index
+    from .ui import serve as serve_ui
+
+    config = Config.from_env(index_dir=index_dir, model_path=model_path)
+    load_index(config.index_dir)  # a missing or stale index fails here, before the model loads
+    click.echo(f"serving on http://{host}:{port} (Ctrl+C to stop)")
+    serve_ui(config, host, port)
+
+
 def main() -> None:
     cli(prog_name="assistant")
 
