@@ -160,7 +160,7 @@ def search(question, top_k, batch, as_json, method, index_dir, model_path) -> No
         assistant search "كم عدد السيارات المفخخة؟" -k 3
         assistant search --batch questions.jsonl --json
     """
-    if bool(question) == bool(batch):
+    if (question is None) == (batch is None):
         raise UserError("give either a QUESTION or --batch FILE")
     if batch and not as_json:
         raise UserError("--batch writes JSON lines; add --json")
