@@ -114,8 +114,9 @@ def list_documents(index_dir: Path) -> list[DocumentInfo]:
 # ---------------------------------------------------------------- reading new files
 
 
-def iter_candidates(paths: list[Path], skipped: list[str]) -> Iterator[_Entry]:
-    """Documents read from the given files/folders; unreadable files go to ``skipped``."""
+def iter_candidates(paths: list[Path], skipped: list[str], exclude: Path | None = None) -> Iterator[_Entry]:
+    """Documents read from the given files/folders (none from inside ``exclude``, the index
+    itself); unreadable files go to ``skipped``."""
     for root in paths:
         root = Path(root)
         if not root.exists():
@@ -130,7 +131,8 @@ def iter_candidates(paths: list[Path], skipped: list[str]) -> Iterator[_Entry]:
         files = [root] if root.is_file() else sorted(
             p for p in root.rglob("*")
             if p.is_file() and p.name != METADATA_FILE
-            and not any(part.startswith(".") for part in p.relative_to(root).parts))
+            and not any(part.startswith(".") for part in p.relative_to(root).parts)
+            and not (exclude and p.resolve().is_relative_to(exclude)))
         for path in files:
             if path.suffix.lower() not in SUPPORTED_SUFFIXES:
                 skipped.append(f"{path}: unsupported file type (supported: {SUPPORTED})")
@@ -209,7 +211,7 @@ def add_paths(index_dir: Path, paths: list[Path], embedder_factory: Callable[[],
     """
     index_dir = Path(index_dir)
     skipped: list[str] = []
-    candidates = list(iter_candidates(paths, skipped))
+    candidates = list(iter_candidates(paths, skipped, exclude=index_dir.resolve()))
     if not candidates and not skipped:
         raise SourceError(f"no documents found (supported: {SUPPORTED})")
     with index_lock(index_dir):

@@ -65,7 +65,9 @@ def _present(meta: dict | None) -> dict:
 def _document(path: Path, root: Path, text: str, meta: dict) -> Document:
     rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
     doc_id = str(meta.get("id") or Path(rel).with_suffix("").as_posix())
-    title = meta.get("title") or next((ln.strip()[:200] for ln in text.splitlines() if ln.strip()), "")
+    body = text[front_matter_end(text):] if path.suffix.lower() == ".md" else text
+    first = next((ln.strip() for ln in body.splitlines() if ln.strip()), "")
+    title = meta.get("title") or first.lstrip("#").strip()[:200]  # a Markdown heading, without its #
     source = Source(doc_id=doc_id, path=rel, title=title, outlet=meta.get("outlet", ""),
                     date=meta.get("date", ""), url=meta.get("url", ""))
     return document_from_text(source, text)

@@ -308,3 +308,16 @@ def test_add_with_real_model_reuses_seed_vectors(seeds_index, real_embedder, tmp
     assert hits[0].source.doc_id == "bridge"
     hits = Searcher(loaded, real_embedder).search("كم عدد السيارات المفخخة في هجوم سجن الصناعة؟", 3)
     assert hits[0].source.doc_id != "bridge"
+
+
+def test_folder_holding_the_index_does_not_read_the_index(tmp_path):
+    from assistant.embed import FakeEmbedder
+
+    work = tmp_path / "work"
+    shutil.copytree(SEEDS, work)
+    idx = work / "index"
+    add_paths(idx, [work], FakeEmbedder)
+    (idx / "uploads").mkdir()
+    (idx / "uploads" / "up.txt").write_text(NEW_TEXT, "utf-8")
+    report = add_paths(idx, [work], no_model)
+    assert (len(report.unchanged), report.added, report.skipped, report.duplicates) == (5, (), (), ())

@@ -208,3 +208,9 @@ def test_binary_is_refused_with_the_file_name(tmp_path, blob):
     path.write_bytes(blob)
     with pytest.raises(SourceError, match=r"data\.txt: "):
         read_document(path, tmp_path)
+
+
+def test_markdown_title_from_heading(tmp_path):
+    (tmp_path / "n.md").write_text("\n# تقرير الحسكة\n\nقال المرصد إن عدد القتلى بلغ سبعين.\n", "utf-8")
+    [doc] = read_documents([tmp_path])
+    assert doc.source.title == "تقرير الحسكة"
