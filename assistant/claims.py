@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .lexicon import Folded, Token, fold, match_actor, tokens, word_matches
+from .lexicon import Folded, Token, fold, match_actor, tokens
 from .normalize import normalize_arabic
 
 
@@ -129,7 +129,7 @@ def find_dates(f: Folded) -> list[tuple[int, int]]:
             a, b = m.start(), m.end()
             before = f.text[a - 1] if a else " "
             after = f.text[b] if b < len(f.text) else " "
-            if _LETTER.match(before) and not f.text[a - 1:a] in "وب" or _LETTER.match(after):
+            if _LETTER.match(before) and f.text[a - 1:a] not in "وب" or _LETTER.match(after):
                 continue  # inside a longer word ("اب" in "ابواب")
             spans.append((a, b))
     spans.sort()

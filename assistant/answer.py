@@ -1,0 +1,263 @@
+"""Extractive answers: the sentences that answer, cited to their passages, and who says what.
+
+No generative model: every word shown is a slice of a source document, addressed by offsets
+(``document.text[start:end] == sentence.text``). For a figure question the answer lists what each
+source claims, names the party making the claim, and says whether the sources agree.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from .chunk import split_sentences
+from .claims import GENERIC, find_attributions, find_dates, resolve_generic
+from .lexicon import actors_in, fold, tokens
+from .normalize import normalize_arabic, tokenize
+from .question import Question, Span, coverage, expand_query, figure_spans, parse_question, typed_spans
+from .records import Document, Hit, Source
+
+log = logging.getLogger(__name__)
+
+NOT_FOUND = "not found in the sources"
+# Calibrated in benchmarks/answer_threshold.py (see README): a sentence must mention at least
+# half of the question's concepts, parties and words, in a passage the model finds related.
+MIN_COVERAGE = 0.5
+MIN_DENSE = 0.30
+MAX_SENTENCES = 8
+REPRINT_JACCARD = 0.6  # sentences this alike, in different documents, are one reprinted claim
+
+
+@dataclass(frozen=True)
+class AnswerSentence:
+    text: str
+    citation: int  # 1-based into Answer.hits
+    start: int  # the sentence in its document
+    end: int
+    span_start: int  # the answer inside it (== start/end when nothing narrower)
+    span_end: int
+    hit: Hit
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "citation": self.citation, "start": self.start, "end": self.end,
+                "span": {"start": self.span_start, "end": self.span_end}}
+
+
+@dataclass(frozen=True)
+class Reprint:
+    """The same claim printed again by another document."""
+
+    source: Source
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Claim:
+    source: Source
+    speaker: str  # who makes the claim ("" = the outlet itself)
+    sentence: str
+    value: str  # the figure/date/name as written
+    start: int  # the sentence in its document
+    end: int
+    doc_id: str
+    value_start: int = 0
+    value_end: int = 0
+    number: float | None = None
+    qualifier: str = ""
+    date: str = ""  # when the claim was made, where the text says
+    also: tuple[Reprint, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"source": self.source.to_dict(), "speaker": self.speaker, "sentence": self.sentence,
+                "value": self.value, "start": self.start, "end": self.end,
+                "value_span": {"start": self.value_start, "end": self.value_end},
+                "number": self.number, "qualifier": self.qualifier, "date": self.date,
+                "also": [{"source": r.source.to_dict(), "start": r.start, "end": r.end}
+                         for r in self.also]}
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    sentences: tuple[AnswerSentence, ...]
+    claims: tuple[Claim, ...]
+    agreement: str  # "agree" | "differ" | "single" | "none"
+    hits: tuple[Hit, ...]  # the cited passages, [1]..[n]
+    kind: str = "other"
+
+    @property
+    def found(self) -> bool:
+        return bool(self.sentences)
+
+    def to_dict(self) -> dict:
+        return {"question": self.question, "found": self.found,
+                "answer": [s.to_dict() for s in self.sentences],
+                "claims": [c.to_dict() for c in self.claims], "agreement": self.agreement,
+                "passages": [h.to_dict() for h in self.hits]}
+
+
+@dataclass
+class _Candidate:
+    hit: Hit
+    start: int
+    end: int
+    span: Span
+    score: float
+    speaker: str
+    date: str
+    also: list[Reprint] = field(default_factory=list)
+
+
+def answer_question(searcher, question: str, k: int = 8) -> Answer:
+    """Answer ``question`` from the passages of ``searcher`` (a ``Searcher``).
+
+    Candidates are the top ``2 * k`` passages of the hybrid search plus the top ``k`` of a lexical
+    search for the sources' other names of the question's parties and concepts; the answer cites at
+    most ``k`` of them.
+
+    Raises:
+        QueryError: the question is empty or too long.
+    """
+    hits = searcher.search(question, 2 * k)
+    q = parse_question(question)
+    docs = searcher.index.documents
+    pool = list(hits)
+    expanded = expand_query(q)
+    if expanded:  # the sources' own names for the question's parties and concepts
+        seen = {h.passage.passage_id for h in hits}
+        pool += [h for h in searcher.search(expanded, k, method="bm25") if h.passage.passage_id not in seen]
+    related = max((h.scores.get("dense", -1.0) for h in hits), default=-1.0) >= MIN_DENSE
+    candidates = [c for h in pool if related and q.terms
+                  for c in _candidates(q, h, docs[h.passage.doc_id])]
+    candidates.sort(key=lambda c: (-c.score, c.hit.rank, c.start))
+    chosen, allowed = [], set()
+    for c in _merge_reprints(candidates, docs):
+        pid = c.hit.passage.passage_id
+        if len(chosen) < MAX_SENTENCES and (pid in allowed or len(allowed) < k):
+            chosen.append(c)
+            allowed.add(pid)
+    chosen.sort(key=lambda c: (c.hit.rank, c.start))
+    cited: list[Hit] = []
+    sentences, claims = [], []
+    for c in chosen:
+        if c.hit not in cited:
+            cited.append(c.hit)
+        n = cited.index(c.hit) + 1
+        cited_hit = Hit(n, c.hit.score, c.hit.passage, c.hit.source, c.hit.scores)
+        text = docs[c.hit.passage.doc_id].text
+        sentences.append(AnswerSentence(text[c.start:c.end], n, c.start, c.end, c.span.start,
+                                        c.span.end, cited_hit))
+        if q.kind != "other":
+            claims.append(Claim(c.hit.source, c.speaker, text[c.start:c.end], c.span.value, c.start,
+                                c.end, c.hit.passage.doc_id, c.span.start, c.span.end, c.span.number,
+                                c.span.qualifier, c.date, tuple(c.also)))
+    hits_out = tuple(Hit(i + 1, h.score, h.passage, h.source, h.scores) for i, h in enumerate(cited))
+    log.info("answer: %d candidate sentences, %d chosen", len(candidates), len(chosen))
+    return Answer(question, tuple(sentences), tuple(claims), compare(claims) if sentences else "none",
+                  hits_out, q.kind)
+
+
+def _candidates(q: Question, hit: Hit, doc: Document) -> list[_Candidate]:
+    dense = max(0.0, hit.scores.get("dense", 0.0))
+    spans = split_sentences(doc.text, hit.passage.start, hit.passage.end)
+    out = []
+    for idx, (s, e) in enumerate(spans):
+        f = fold(doc.text[s:e], s)
+        toks = tokens(f)
+        cov = coverage(q, toks)
+        if cov < MIN_COVERAGE:
+            continue
+        speaker, said_at = _speaker(doc, spans, idx, f, toks)
+        if q.kind == "figure":
+            found = figure_spans(q, f, toks, frozenset(actors_in(tokens(fold(speaker)))))
+        elif q.kind == "other":
+            found = [Span(s, e, doc.text[s:e])]
+        else:
+            found = typed_spans(q, f, toks)
+        if not found:
+            continue
+        best = found[0]
+        date = _claim_date(doc, (s, e), said_at)
+        out.append(_Candidate(hit, s, e, best, cov + 0.5 * best.fit + 0.5 * dense, speaker, date))
+    return out
+
+
+def _speaker(doc: Document, spans: list[tuple[int, int]], idx: int, f, toks) -> tuple[str, tuple[int, int]]:
+    """The party making the sentence's claim: the nearest named attribution in the sentence, else
+    in the earlier sentences of the same passage; "" when the outlet speaks for itself."""
+    own = [a for a in find_attributions(f, toks) if a.named]
+    where = spans[idx]
+    if not own:
+        for j in range(idx - 1, -1, -1):
+            pf = fold(doc.text[spans[j][0]:spans[j][1]], spans[j][0])
+            named = [a for a in find_attributions(pf, tokens(pf)) if a.named]
+            if named:
+                own, where = named[-1:], spans[j]
+                break
+    if not own:
+        return "", where
+    speaker = own[0].speaker if len(own) == 1 else min(own, key=lambda a: abs(a.start - where[0])).speaker
+    last = normalize_arabic(speaker.split(" عن ")[0].split()[-1]) if speaker else ""
+    if last in GENERIC:
+        speaker = resolve_generic(speaker, doc.text, where[0], _previous_named(doc, where[0]))
+    return speaker, where
+
+
+def _previous_named(doc: Document, before: int) -> str:
+    """The last explicitly named, non-generic speaker before ``before`` (for "البيان")."""
+    name = ""
+    for a, b in doc.spans:
+        for s, e in split_sentences(doc.text, a, min(b, before)):
+            f = fold(doc.text[s:e], s)
+            for att in find_attributions(f, tokens(f)):
+                words = att.speaker.split()
+                if att.named and words and normalize_arabic(words[-1]) not in GENERIC:
+                    name = att.speaker
+    return name
+
+
+def _claim_date(doc: Document, sentence: tuple[int, int], said_at: tuple[int, int]) -> str:
+    for a, b in (sentence, said_at):
+        for x, y in find_dates(fold(doc.text[a:b], a)):
+            if not normalize_arabic(doc.text[x:y]).startswith("منذ"):  # a duration, not a date
+                return doc.text[x:y]
+    return doc.source.date
+
+
+def _merge_reprints(candidates: list[_Candidate], docs: dict[str, Document]) -> list[_Candidate]:
+    """Keep one of each claim reprinted near-verbatim by several documents, naming them all."""
+    kept: list[_Candidate] = []
+    for c in candidates:
+        words = set(tokenize(docs[c.hit.passage.doc_id].text[c.start:c.end]))
+        for k in kept:
+            other = set(tokenize(docs[k.hit.passage.doc_id].text[k.start:k.end]))
+            jaccard = len(words & other) / max(1, len(words | other))
+            if (k.hit.passage.doc_id != c.hit.passage.doc_id and jaccard >= REPRINT_JACCARD
+                    and _key(k.span) == _key(c.span)):
+                k.also.append(Reprint(c.hit.source, c.start, c.end))
+                break
+            if k.hit.passage.doc_id == c.hit.passage.doc_id and k.start == c.start:
+                break
+        else:
+            kept.append(c)
+    return kept
+
+
+def _key(span: Span) -> str:
+    if span.number is not None or span.qualifier:
+        number = "" if span.number is None else f"{span.number:g}"
+        return f"{span.qualifier}:{number}"
+    return " ".join(tokenize(span.value))
+
+
+def compare(claims: list[Claim]) -> str:
+    """"differ" when the claims carry different values, "agree" when several documents carry
+    the same one, "single" when one document answers, "none" when nothing does."""
+    if not claims:
+        return "none"
+    docs = {c.doc_id for c in claims} | {r.source.doc_id for c in claims for r in c.also}
+    values = {_key(Span(c.value_start, c.value_end, c.value, c.number, c.qualifier)) for c in claims}
+    if len(values) > 1:
+        return "differ"
+    return "agree" if len(docs) > 1 else "single"
