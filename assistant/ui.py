@@ -37,6 +37,19 @@ MAX_THREADS = 40
 QUEUE_SIZE = 200
 
 
+def api_safe(value):
+    """``value`` with every "path" key renamed "file".
+
+    gradio_client downloads any returned dict with a "path" key as if it were a file upload, so a
+    citation's file name travels as "file" in the API (the `search --json` shape otherwise).
+    """
+    if isinstance(value, dict):
+        return {("file" if k == "path" else k): api_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [api_safe(v) for v in value]
+    return value
+
+
 class UIService:
     """The UI's handlers over one live index; the embedder is loaded once per process."""
 
@@ -101,7 +114,7 @@ class UIService:
             row = g.hit.to_dict()
             row["also_in"] = [a.to_dict() for a in g.also]
             results.append(row)
-        return {"query": question, "results": results, "error": None}
+        return api_safe({"query": question, "results": results, "error": None})
 
     def open_citation(self, cite: str, question: str = "") -> str:
         """The whole source document with the cited passage highlighted in place."""
@@ -139,7 +152,7 @@ class UIService:
             return {"question": question if isinstance(question, str) else "", "found": False,
                     "error": message}
         answer = self.answer(question.strip(), max(1, min(int(k or 8), 50)))
-        return {**answer.to_dict(), "found": bool(answer.found), "error": None}
+        return api_safe({**answer.to_dict(), "found": bool(answer.found), "error": None})
 
     def sources(self) -> str:
         return sources_html(self.live.current().index)
@@ -170,12 +183,17 @@ def launch_kwargs(host: str = "127.0.0.1", port: int | None = 7860) -> dict:
                 ssr_mode=False, footer_links=["api"], quiet=True)
 
 
-def serve(config: Config, host: str = "127.0.0.1", port: int = 7860, *, block: bool = True):
-    """Load the model and index once, then serve the UI; returns (app, local_url) when not blocking."""
+def start(service: UIService, host: str = "127.0.0.1", port: int | None = None, *, block: bool = False):
+    """Build, queue and launch the app for ``service``; returns (demo, local_url) unless blocking."""
     import os
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no internet: don't try to phone home
-    demo = build_app(UIService(config))
+    demo = build_app(service)
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
     _, url, _ = demo.launch(prevent_thread_lock=not block, **launch_kwargs(host, port))
     return demo, url
+
+
+def serve(config: Config, host: str = "127.0.0.1", port: int = 7860):
+    """Load the model and index once, then serve the UI until interrupted."""
+    return start(UIService(config), host, port, block=True)

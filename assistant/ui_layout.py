@@ -81,19 +81,19 @@ def layout(service):
 
         search_args = dict(fn=service.search, inputs=[question, k, filters], outputs=results)
         go.click(api_name="search_view", **search_args)
-        question.submit(api_visibility="private", **search_args)
+        question.submit(api_name="search_submit", api_visibility="private", **search_args)
         for b, q in zip(example_buttons, EXAMPLES, strict=True):
             b.click(lambda q=q: q, None, question, api_visibility="private", queue=False).then(
-                api_visibility="private", **search_args)
+                api_name="search_example", api_visibility="private", **search_args)
         results.select(_opener(service), inputs=question, outputs=doc_view, api_visibility="private",
                        concurrency_limit=None)
 
         chat_args = dict(fn=service.chat, inputs=[chat_in, chatbot], outputs=[chatbot, chat_in, refs])
         ask.click(api_name="chat", **chat_args)
-        chat_in.submit(api_visibility="private", **chat_args)
+        chat_in.submit(api_name="chat_submit", api_visibility="private", **chat_args)
         for b, q in zip(chat_examples, EXAMPLES[:3], strict=True):
             b.click(lambda q=q: q, None, chat_in, api_visibility="private", queue=False).then(
-                api_visibility="private", **chat_args)
+                api_name="chat_example", api_visibility="private", **chat_args)
         clear.click(lambda: ([], "", "", DOC_PLACEHOLDER), None, [chatbot, chat_in, refs, chat_doc],
                     api_visibility="private", queue=False)
         refs.select(_opener(service, with_question=False), None, chat_doc, api_visibility="private",

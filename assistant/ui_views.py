@@ -148,8 +148,8 @@ def answer_markdown(answer) -> str:
         parts.append(f'<p class="agreement">{esc(note)}</p>')
     if answer.agreement == "differ" and answer.claims:
         items = "".join(f"<li><b>{esc(c.speaker or source_label(c.source))}</b> "
-                        f"({esc(source_label(c.source))}): {esc(c.value)} — «{esc_lines(c.sentence)}»</li>"
-                        for c in answer.claims)
+                        f"({esc(source_label(c.source))}): <b>{esc(c.value)}</b> — "
+                        f"«{_claim_sentence(c)}»</li>" for c in answer.claims)
         parts.append(f'<ul class="claims">{items}</ul>')
     for n, hit in enumerate(answer.hits, 1):
         p = hit.passage
@@ -164,6 +164,13 @@ def answer_markdown(answer) -> str:
     return "".join(parts)
 
 
+def _claim_sentence(claim) -> str:
+    """The claim's sentence with its figure marked (offsets are in the document, like the sentence's)."""
+    span = (getattr(claim, "value_start", 0), getattr(claim, "value_end", 0))
+    spans = [span] if claim.start <= span[0] < span[1] <= claim.end else []
+    return mark(claim.sentence, spans, cls="answer-span", offset=claim.start).replace("\n", "<br>")
+
+
 def references_html(answer) -> str:
     """The latest answer's references as clickable citations that open the source document."""
     if not answer.found:
@@ -175,4 +182,4 @@ def references_html(answer) -> str:
         span = (first.span_start, first.span_end) if first else None
         items.append(f'<li><span class="ref">&#91;{n}&#93;</span> {cite_link(hit, span)}'
                      f' <span class="cite-pos">{esc(position_label(None, p.start, p.end))}</span></li>')
-    return f'<div class="references" dir="rtl"><p>المراجع (references):</p><ol>{"".join(items)}</ol></div>'
+    return f'<div class="references" dir="rtl"><p>المراجع (references):</p><ul>{"".join(items)}</ul></div>'

@@ -119,7 +119,8 @@ def _answer(found: bool) -> Answer:
     text = "قُتل 40 من قوات سوريا الديمقراطية " + PAYLOAD
     hit = _hit("d", text, title="بيان")
     sentences = (AnswerSentence(text, 1, 0, len(text), 5, 7, hit),) if found else ()
-    claims = (Claim(hit.source, "قسد", text, "40", 0, len(text), "d"),) if found else ()
+    claim = Claim(hit.source, "قسد", text, "40", 0, len(text), "d", value_start=5, value_end=7)
+    claims = (claim,) if found else ()
     return Answer("كم قتيلاً؟", sentences, claims, "differ" if found else "none", (hit,) if found else ())
 
 
@@ -129,6 +130,7 @@ def test_answer_markdown_cites_and_expands_references():
     assert "\n" not in md  # one HTML line, so Markdown keeps it as one block
     assert "&#91;1&#93;" in md and "<details" in md and "<summary>" in md
     assert "المصادر تختلف" in md and "<b>قسد</b>" in md
+    assert '<mark class="answer-span">40</mark>' in md  # the claimed figure, marked in its sentence
     refs = references_html(_answer(True))
     assert _cites(refs) == ["d|0|124|5|7"]
 

@@ -1,0 +1,153 @@
+"""The UI's named API endpoints through gradio_client, against the app launched on localhost.
+
+Integration tests use the real model on the seeds index; the live-reload and load tests use the
+fake embedder on a tmp corpus (they test the serving, not retrieval quality).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import threading
+
+import pytest
+
+gradio_client = pytest.importorskip("gradio_client")
+
+TOO_LONG = "ما " * 5000  # 10,000 characters
+
+
+def _launch(index_dir, embedder):
+    from assistant.config import Config
+    from assistant.ui import UIService, start
+
+    service = UIService(Config(index_dir=index_dir, uploads=0), embedder=embedder)
+    demo, url = start(service)
+    return demo, url
+
+
+@pytest.fixture(scope="module")
+def seeds_app(seeds_index, real_embedder):
+    demo, url = _launch(seeds_index, real_embedder)
+    yield url
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def client(seeds_app):
+    return gradio_client.Client(seeds_app, verbose=False)
+
+
+@pytest.mark.integration
+def test_server_binds_localhost_only(seeds_app):
+    assert seeds_app.startswith("http://127.0.0.1:")
+
+
+@pytest.mark.integration
+def test_search_endpoint_returns_cited_passages(client):
+    out = client.predict("كم عدد قتلى قوات سوريا الديمقراطية في هجوم سجن الصناعة؟", 3, [], api_name="/search")
+    assert out["error"] is None and 1 <= len(out["results"]) <= 3
+    top = out["results"][0]
+    assert {"title", "outlet", "date", "file", "doc_id"} <= set(top["source"])
+    assert top["source"]["file"].endswith(".txt") and top["end"] > top["start"]
+    assert any("قسد" in r["text"] or "قوات سوريا الديمقراطية" in r["text"] for r in out["results"])
+
+
+@pytest.mark.integration
+def test_search_filter_restricts_to_one_outlet(client):
+    out = client.predict("عدد القتلى", 5, ["outlet:الأمصار"], api_name="/search")
+    assert out["results"] and {r["source"]["outlet"] for r in out["results"]} == {"الأمصار"}
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("question", ["", "   ", TOO_LONG])
+def test_bad_questions_get_a_friendly_message(client, question):
+    out = client.predict(question, 5, [], api_name="/search")
+    assert out["results"] == [] and ("فارغ" in out["error"] or "طويل" in out["error"])
+    ask = client.predict(question, 8, api_name="/ask")
+    assert ask["found"] is False and ask["error"]
+
+
+@pytest.mark.integration
+def test_citation_opens_the_whole_document_with_the_passage_marked(client):
+    view = client.predict("السيارات المفخخة", 3, [], api_name="/search_view")
+    cite = html.unescape(re.search(r'data-cite="([^"]+)"', view).group(1))
+    doc = client.predict(cite, "السيارات المفخخة", api_name="/document")
+    doc_id, start, end = cite.split("|")[:3]
+    marked = re.search(r'<mark class="passage">(.*?)</mark>(?!</mark>)', doc, re.S)
+    assert marked and 'class="doc-view"' in doc
+    assert len(re.sub(r"<[^>]+>", "", doc)) > int(end) - int(start)  # the whole document, not the passage
+
+
+@pytest.mark.integration
+def test_ask_endpoint_answers_with_numbered_citations(client):
+    out = client.predict("كم عدد قتلى قوات سوريا الديمقراطية؟", 8, api_name="/ask")
+    assert out["error"] is None and out["found"] is True
+    assert out["answer"] and all(1 <= s["citation"] <= len(out["passages"]) for s in out["answer"])
+
+
+@pytest.mark.integration
+def test_ask_says_when_nothing_relevant_is_found(client):
+    out = client.predict("ما هي أفضل وصفة لكعكة الشوكولاتة بالفراولة؟", 8, api_name="/ask")
+    assert out["found"] is False
+
+
+@pytest.mark.integration
+def test_chat_keeps_the_conversation(client):
+    history, box, refs = client.predict("كم سيارة مفخخة استخدمت في الهجوم؟", [], api_name="/chat")
+    assert box == "" and [m["role"] for m in history] == ["user", "assistant"]
+    history2, _, _ = client.predict("كم عدد الفارين من السجن؟", history, api_name="/chat")
+    assert [m["role"] for m in history2] == ["user", "assistant"] * 2
+    assert "&#91;1&#93;" in str(history[1]["content"]) or "لم أجد" in str(history[1]["content"])
+
+
+# Serving behaviour with the fake embedder (no model): live index updates and 20 users at once.
+@pytest.fixture
+def tmp_app(tmp_path, fake_embedder):
+    from assistant.sources import read_documents
+    from assistant.store import build_index
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("هاجم التنظيم سجن الصناعة في الحسكة ليلاً.", "utf-8")
+
+    def rebuild():
+        build_index(read_documents([folder]), fake_embedder, tmp_path / "index", source_roots=[str(folder)])
+
+    rebuild()
+    demo, url = _launch(tmp_path / "index", fake_embedder)
+    yield url, folder, rebuild
+    demo.close()
+
+
+def test_ui_sees_index_updates_without_restart(tmp_app):
+    url, folder, rebuild = tmp_app
+    c = gradio_client.Client(url, verbose=False)
+
+    def texts():
+        return [r["text"] for r in c.predict("القامشلي", 5, [], api_name="/search")["results"]]
+
+    assert not any("القامشلي" in t for t in texts())
+    (folder / "b.txt").write_text("وصلت تعزيزات إلى القامشلي صباح اليوم.", "utf-8")
+    rebuild()
+    assert any("القامشلي" in t for t in texts())
+
+
+def test_twenty_simultaneous_users_are_served(tmp_app):
+    url = tmp_app[0]
+    errors, done = [], []
+
+    def user(i):
+        try:
+            c = gradio_client.Client(url, verbose=False)
+            out = c.predict(f"سجن الصناعة {i}", 3, [], api_name="/search")
+            done.append(bool(out["results"]))
+        except Exception as exc:  # any failure is what this test looks for
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=user, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == [] and done == [True] * 20
