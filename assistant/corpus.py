@@ -97,6 +97,14 @@ def _stored(index_dir: Path) -> tuple[dict | None, dict[str, _Entry], dict]:
     return manifest, entries, reuse
 
 
+def _existing(index_dir: Path) -> Path:
+    index_dir = Path(index_dir)
+    if not (index_dir / POINTER).exists():  # checked before locking, which would create the folder
+        raise IndexStateError(f"no index in {index_dir}; add documents first: "
+                              f"assistant add PATH --index {index_dir}")
+    return index_dir
+
+
 def _settings(manifest: dict | None, default: BuildSettings | None) -> BuildSettings:
     if manifest is None:
         return default or BuildSettings()
@@ -251,12 +259,9 @@ def add_paths(index_dir: Path, paths: list[Path], embedder_factory: Callable[[],
 
 def remove_documents(index_dir: Path, doc_ids: list[str]) -> dict:
     """Remove documents by id (all or nothing); returns the index's new counts. No model needed."""
-    index_dir = Path(index_dir)
+    index_dir = _existing(index_dir)
     with index_lock(index_dir):
         manifest, entries, reuse = _stored(index_dir)
-        if manifest is None:
-            raise IndexStateError(f"no index in {index_dir}; add documents first: "
-                                  f"assistant add PATH --index {index_dir}")
         unknown = [d for d in dict.fromkeys(doc_ids) if d not in entries]
         if unknown:
             raise CorpusError(f"unknown document id {', '.join(map(repr, unknown))}; "
@@ -278,11 +283,8 @@ def remove_documents(index_dir: Path, doc_ids: list[str]) -> dict:
 def rebuild(index_dir: Path, embedder, *, settings: BuildSettings | None = None,
             show_progress: bool = False) -> dict:
     """Re-chunk and re-embed every stored document from scratch (after a model or version change)."""
-    index_dir = Path(index_dir)
+    index_dir = _existing(index_dir)
     with index_lock(index_dir):
         manifest, entries, _ = _stored(index_dir)
-        if manifest is None:
-            raise IndexStateError(f"no index in {index_dir}; add documents first: "
-                                  f"assistant add PATH --index {index_dir}")
         return _write(index_dir, entries, embedder, None, settings or _settings(manifest, None), {},
                       manifest.get("source_roots", []), show_progress)
