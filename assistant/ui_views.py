@@ -121,7 +121,7 @@ def sources_html(index) -> str:
     rows = []
     for doc_id, doc in index.documents.items():
         s = doc.source
-        rows.append(f"<tr><td>{esc(s.title or doc_id)}</td><td>{esc(s.outlet) or '—'}</td>"
+        rows.append(f"<tr><td dir=\"auto\">{esc(s.title or doc_id)}</td><td>{esc(s.outlet) or '—'}</td>"
                     f"<td>{esc(s.date) or '—'}</td><td dir=\"ltr\">{esc(s.path or doc_id)}</td>"
                     f"<td>{counts.get(doc_id, 0)}</td><td>{len(doc.text):,}</td></tr>")
     head = ("<tr><th>العنوان (title)</th><th>الوسيلة (outlet)</th><th>التاريخ (date)</th>"

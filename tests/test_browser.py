@@ -1,0 +1,152 @@
+"""End to end in a real browser: Debian's chromium driven by Playwright against the launched UI.
+
+Screenshots go to artifacts/ (kept by CI as test artifacts, ignored by git).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update"]
+PAYLOAD = ('<script>window.__pwned=1</script> <img src=x onerror="window.__pwned=1"> '
+           "${window.__pwned=1} {{constructor}}")
+
+pytestmark = pytest.mark.browser
+
+
+def _launch(index_dir, embedder):
+    from assistant.config import Config
+    from assistant.ui import UIService, start
+
+    return start(UIService(Config(index_dir=index_dir, uploads=0), embedder=embedder))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not shutil.which(CHROMIUM):
+        pytest.fail("chromium is not installed: apt-get install chromium fonts-noto-core (see .ci/run)")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 1300}, locale="ar")
+    pg = context.new_page()
+    pg.errors = []
+    pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
+    yield pg
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def seeds_url(seeds_index, real_embedder):
+    demo, url = _launch(seeds_index, real_embedder)
+    yield url
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def payload_url(tmp_path_factory):
+    from assistant.embed import FakeEmbedder
+    from assistant.sources import read_documents
+    from assistant.store import build_index
+
+    folder = tmp_path_factory.mktemp("payload-docs")
+    (folder / "evil.txt").write_text(f"{PAYLOAD}\nهجوم على سجن الحسكة.\n{PAYLOAD}\nانتهى الهجوم على السجن.",
+                                     "utf-8")
+    index_dir = folder.parent / (folder.name + "-index")
+    embedder = FakeEmbedder()
+    build_index(read_documents([folder]), embedder, index_dir, source_roots=[str(folder)])
+    demo, url = _launch(index_dir, embedder)
+    yield url
+    demo.close()
+
+
+def _search(pg, url: str, question: str) -> None:
+    pg.goto(url)
+    pg.wait_for_selector("#search-question textarea", timeout=60_000)
+    pg.fill("#search-question textarea", question)
+    pg.click("#search-button")
+    pg.wait_for_selector("#search-results article.result", timeout=120_000)
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@pytest.mark.integration
+def test_arabic_search_citation_opens_the_source_right_to_left(page, seeds_url):
+    question = "كم عدد قتلى قوات سوريا الديمقراطية في هجوم السِّجن؟"
+    _search(page, seeds_url, question)
+    assert page.evaluate("document.documentElement.dir") == "rtl"
+    assert page.evaluate("getComputedStyle(document.querySelector('.gradio-container')).direction") == "rtl"
+    assert page.evaluate("getComputedStyle(document.querySelector('#search-question textarea')).direction") \
+        == "rtl"
+    assert page.evaluate("document.fonts.check('16px \"Noto Naskh Arabic\"', 'السِّجن')")
+    first = page.locator("#search-results article.result").first
+    assert first.locator("mark.hl").count() > 0  # the question's words, found after normalisation
+    assert first.locator("a.cite").count() == 1 and first.locator(".cite-file").inner_text().endswith(".txt")
+    passage = _flat(first.locator(".passage-text").inner_text())
+    page.screenshot(path=str(ARTIFACTS / "search-results.png"), full_page=True)
+
+    first.locator("a.cite").click()
+    page.wait_for_selector("#search-document mark.passage", timeout=30_000)
+    doc = page.locator("#search-document")
+    assert _flat(doc.locator("mark.passage").inner_text()) == passage  # the same passage, in place
+    assert len(doc.locator(".doc-text").inner_text()) > len(passage)  # inside the whole document
+    assert page.evaluate("getComputedStyle(document.querySelector('#search-document .doc-view')).direction") \
+        == "rtl"
+    page.screenshot(path=str(ARTIFACTS / "search-document.png"), full_page=True)
+    assert page.errors == []
+
+
+@pytest.mark.integration
+def test_chat_answers_with_expandable_references(page, seeds_url):
+    page.goto(seeds_url)
+    page.wait_for_selector("#search-question textarea", timeout=60_000)
+    page.get_by_role("tab", name="المحادثة (chat)").click()
+    for question in ("كم سيارة مفخخة استخدمت في الهجوم؟", "ما أفضل وصفة لكعكة الشوكولاتة؟"):
+        page.fill("#chat-question textarea", question)
+        page.click("#chat-button")
+        page.wait_for_function("(q) => document.querySelector('#chat-question textarea').value === ''",
+                               arg=None, timeout=120_000)
+    page.wait_for_selector("#chatbot details summary", timeout=30_000)
+    text = page.locator("#chatbot").inner_text()
+    assert "[1]" in text and "لم أجد" in text  # first answer cited, second says nothing was found
+    assert "مفخخة" in text  # both turns stay visible
+    page.locator("#chatbot details summary").first.click()
+    page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
+    assert page.errors == []
+
+
+def test_html_in_documents_is_shown_as_text_and_never_runs(page, payload_url):
+    _search(page, payload_url, "هجوم الحسكة")
+    results = page.locator("#search-results")
+    assert "<script>window.__pwned=1</script>" in results.inner_text()
+    assert results.locator("img, script").count() == 0
+    results.locator("a.cite").first.click()
+    page.wait_for_selector("#search-document mark.passage", timeout=30_000)
+    doc = page.locator("#search-document")
+    assert '<img src=x onerror="window.__pwned=1">' in doc.inner_text()
+    assert "${window.__pwned=1} {{constructor}}" in doc.inner_text()
+    assert doc.locator("img, script").count() == 0
+    page.get_by_role("tab", name="المصادر (sources)").click()
+    assert "<script>" in page.locator("#sources-panel").inner_text()
+    page.wait_for_timeout(500)  # give any injected handler time to fire
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    page.screenshot(path=str(ARTIFACTS / "html-payload.png"), full_page=True)
+    assert page.errors == []
