@@ -23,7 +23,7 @@ NOT_FOUND = "not found in the sources"
 # Calibrated in benchmarks/answer_threshold.py (see README): a sentence must mention at least
 # half of the question's concepts, parties and words, in a passage the model finds related.
 MIN_COVERAGE = 0.5
-MIN_DENSE = 0.30
+MIN_DENSE = 0.10
 MAX_SENTENCES = 8
 REPRINT_JACCARD = 0.6  # sentences this alike, in different documents, are one reprinted claim
 
@@ -130,6 +130,9 @@ def answer_question(searcher, question: str, k: int = 8) -> Answer:
     related = max((h.scores.get("dense", -1.0) for h in hits), default=-1.0) >= MIN_DENSE
     candidates = [c for h in pool if related and q.terms
                   for c in _candidates(q, h, docs[h.passage.doc_id])]
+    if q.kind in ("name", "place", "cause") and candidates:
+        best_fit = max(c.span.fit for c in candidates)  # an apposition beats any party named
+        candidates = [c for c in candidates if c.span.fit >= best_fit]
     candidates.sort(key=lambda c: (-c.score, c.hit.rank, c.start))
     chosen, allowed = [], set()
     for c in _merge_reprints(candidates, docs):
@@ -252,12 +255,55 @@ def _key(span: Span) -> str:
 
 
 def compare(claims: list[Claim]) -> str:
-    """"differ" when the claims carry different values, "agree" when several documents carry
-    the same one, "single" when one document answers, "none" when nothing does."""
+    """"differ" when two claims cannot both be true (40 vs 121; "عشرات" vs "أكثر من 800"), "agree"
+    when several documents are consistent ("الآلاف" and "نحو 3500"), "single" when one document
+    answers, "none" when nothing does. Non-numeric claims compare by their folded text."""
     if not claims:
         return "none"
     docs = {c.doc_id for c in claims} | {r.source.doc_id for c in claims for r in c.also}
-    values = {_key(Span(c.value_start, c.value_end, c.value, c.number, c.qualifier)) for c in claims}
-    if len(values) > 1:
+    ranges = [_range(c) for c in claims]
+    if all(r is not None for r in ranges):
+        clash = any(a[1] < b[0] or b[1] < a[0] for i, a in enumerate(ranges) for b in ranges[i + 1:])
+    else:
+        clash = len({" ".join(tokenize(c.value)) for c in claims}) > 1
+    if clash:
         return "differ"
     return "agree" if len(docs) > 1 else "single"
+
+
+_VAGUE_RANGES = {"dozens": (12.0, 99.0), "hundreds": (100.0, 999.0), "thousands": (1000.0, 9999.0)}
+
+
+def _range(c: Claim) -> tuple[float, float] | None:
+    """The values a claim allows: "أكثر من 200" -> (201, inf), "نحو 70" -> (60, 80)."""
+    if c.number is None:
+        return _VAGUE_RANGES.get(c.qualifier)
+    n = c.number
+    return {"more than": (n + 1, float("inf")), "at least": (n, float("inf")), "less than": (0.0, n - 1),
+            "about": (n * 0.85, n * 1.15)}.get(c.qualifier, (n, n))
+
+
+_VERDICT = {"differ": "The sources differ:", "agree": "The sources agree:", "single": "One source answers:"}
+
+
+def answer_text(answer: Answer) -> str:
+    """Plain-text rendering for the terminal: cited sentences, who says what, the passages."""
+    if not answer.found:
+        return NOT_FOUND
+    lines = [f"[{s.citation}] {' '.join(s.text.split())}" for s in answer.sentences]
+    if answer.claims:
+        lines += ["", _VERDICT[answer.agreement]]
+        for c in answer.claims:
+            outlets = ", ".join(_outlet(x) for x in (c.source, *(r.source for r in c.also)))
+            who = c.speaker or "the outlet itself"
+            when = f", {c.date}" if c.date else ""
+            lines.append(f"  - {c.value}  — {who} (in {outlets}{when})")
+    lines += ["", "Passages:"]
+    for h in answer.hits:
+        s = h.source
+        lines.append(f"  [{h.rank}] {_outlet(s)} — {s.path or s.doc_id} [{h.passage.start}:{h.passage.end}]")
+    return "\n".join(lines)
+
+
+def _outlet(source: Source) -> str:
+    return source.outlet or source.title or source.doc_id

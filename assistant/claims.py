@@ -36,7 +36,7 @@ def _n(spec: str) -> list[str]:
 
 _UNITS = dict(zip(_n("واحد واحدة اثنان اثنين اثنتان اثنتين ثلاث ثلاثة أربع أربعة خمس خمسة ست ستة "
                      "سبع سبعة ثمان ثماني ثمانية تسع تسعة عشر عشرة"),
-                  [1, 1, 2, 2, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 8, 9, 9, 10, 10]))
+                  [1, 1, 2, 2, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 8, 9, 9, 10, 10], strict=True))
 _TENS = {w: 10 * (i // 2 + 2) for i, w in enumerate(_n(
     "عشرون عشرين ثلاثون ثلاثين أربعون أربعين خمسون خمسين ستون ستين سبعون سبعين ثمانون ثمانين "
     "تسعون تسعين"))}
@@ -46,7 +46,8 @@ _HUNDREDS = {normalize_arabic(p + s): v * 100 for p, v in (
 _HUNDREDS.update(dict.fromkeys(_n("مئتين مئتان مائتين مائتان"), 200))
 _THOUSANDS = {normalize_arabic("ألف"): 1000, normalize_arabic("ألفين"): 2000, normalize_arabic("آلاف"): 1000}
 _VAGUE = dict(zip(_n("عشرات مئات آلاف الآلاف dozens hundreds thousands"),
-                  ["dozens", "hundreds", "thousands", "thousands", "dozens", "hundreds", "thousands"]))
+                  ["dozens", "hundreds", "thousands", "thousands", "dozens", "hundreds", "thousands"],
+                  strict=True))
 _QUALIFIERS = [(_n(p), q) for p, q in (
     ("أكثر من", "more than"), ("ما يزيد عن", "more than"), ("ما يزيد على", "more than"),
     ("أزيد من", "more than"), ("ما لا يقل عن", "at least"), ("أقل من", "less than"),

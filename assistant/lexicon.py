@@ -100,7 +100,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
                      "تهريب escape fled freed"),
     "arrest": _terms("اعتقال =اعتقل القبض =قبض ضبط arrest captur"),
     "hostage": _terms("رهائن رهينة رهينتين hostage"),
-    "surrender": _terms("استسلام =استسلم surrender"),
+    "surrender": _terms("استسلام استسلم surrender"),
     "airstrike": _terms("غارة غارات غارتين قصف airstrike"),
 }
 EVENT_CONCEPTS = frozenset({"death", "injury", "escape", "arrest", "hostage", "surrender", "airstrike"})

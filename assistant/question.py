@@ -89,7 +89,7 @@ def parse_question(text: str) -> Question:
     in_actor = _actor_tokens(toks)
     concepts: set[str] = set()
     rest: list[str] = []
-    for i, t in enumerate(content_words(toks)):
+    for t in content_words(toks):
         c = concepts_of(t.text)
         concepts |= c
         if not c and t.start not in in_actor:
@@ -137,6 +137,7 @@ def coverage(q: Question, toks: list[Token]) -> float:
 _CHAIN = _n("إضافة فضلا كما فيما بينما جانب")  # a new item of a list starts; its noun is its own
 _HEAD_STOP = _n("إلى الى في على عن من منذ مع")
 _TAIL_STOP = _n("في خلال مع على عند جراء بعد قبل منذ أثناء بسبب إثر")
+_OTHERS = _n("آخرين آخرون أخرى")
 _OWN = re.compile(r"^(?:عناصر|مقاتلي|افراد|منتسبي|قوات|جنود)(?:ها|ه|هم)$")
 _SPLIT = re.compile(r"[,.;:!?]")
 
@@ -149,13 +150,14 @@ def figure_spans(q: Question, f: Folded, toks: list[Token], speaker_actors: froz
     """Figures in the sentence that count what the question asks about, best first."""
     dates = find_dates(f)
     out: list[Span] = []
+    previous: set[str] = set()  # the parties of the figure before, for "23 آخرين" ("23 others")
     for fig in find_figures(f, toks):
         if any(a <= fig.start < b for a, b in dates):
             continue
         nxt = toks[fig.last + 1].text if fig.last + 1 < len(toks) else ""
         if (nxt in TIME_UNITS) != q.duration:
             continue
-        fit = _figure_fit(q, f, toks, fig, speaker_actors)
+        fit = _figure_fit(q, f, toks, fig, speaker_actors, previous)
         if fit is not None:
             out.append(_span(f, fig.start, fig.end, fig.number, fig.qualifier, fit))
     out += _noun_counts(q, f, toks)
@@ -163,7 +165,7 @@ def figure_spans(q: Question, f: Folded, toks: list[Token], speaker_actors: froz
 
 
 def _figure_fit(q: Question, f: Folded, toks: list[Token], fig: Figure,
-                speaker_actors: frozenset[str]) -> float | None:
+                speaker_actors: frozenset[str], previous: set[str]) -> float | None:
     tail: list[Token] = []
     for j in range(fig.last + 1, min(fig.last + 7, len(toks))):
         if _clause_break(f, toks[j - 1], toks[j]) or toks[j].text in _CHAIN | _TAIL_STOP:
@@ -184,13 +186,18 @@ def _figure_fit(q: Question, f: Folded, toks: list[Token], fig: Figure,
         if c:
             counted |= c
             break
-    if q.concepts:
-        events, things = q.concepts & EVENT_CONCEPTS, q.concepts - EVENT_CONCEPTS
-        if events and not counted & events or not things <= counted:
-            return None
+    events, things = q.concepts & EVENT_CONCEPTS, q.concepts - EVENT_CONCEPTS
+    if events and not counted & events or not things <= counted:
+        return None
+    if q.concepts and not events and counted & EVENT_CONCEPTS:
+        return None  # "how many prisoners does it hold" is not answered by "dozens escaped"
     fig_actors = set(actors_in(tail)) or set(actors_in(head))
     if not fig_actors and any(_OWN.match(t.text) for t in tail):
         fig_actors = set(speaker_actors)  # "مقتل 17 من عناصرها": the speaker's own side
+    if tail and tail[0].text in _OTHERS:
+        fig_actors |= previous  # "إصابة 23 آخرين": others of the same side as the figure before
+    previous.clear()
+    previous |= fig_actors
     if q.actors and not fig_actors & q.actors:
         return None
     matched = len(q.concepts & counted) + len(q.actors & fig_actors)
@@ -224,6 +231,8 @@ def _noun_counts(q: Question, f: Folded, toks: list[Token]) -> list[Span]:
 
 def _span(f: Folded, a: int, b: int, number: float | None = None, qualifier: str = "",
           fit: float = 1.0) -> Span:
+    while b > a and f.original[b - f.base - 1] in "\"'“”«»‘’،,. ":
+        b -= 1  # a span ends on a word, not on the quote or comma after it
     return Span(a, b, f.original[a - f.base:b - f.base], number, qualifier, fit)
 
 
@@ -238,8 +247,9 @@ def typed_spans(q: Question, f: Folded, toks: list[Token]) -> list[Span]:
     """Dates, names, places or causes in the sentence, for متى / من / أين / لماذا-كيف."""
     if q.kind == "date":
         return [_span(f, a, b) for a, b in find_dates(f)]
+    in_actor = _actor_tokens(toks) if q.actors else set()
     asked = [i for i, t in enumerate(toks) if any(same_word(w, t.text) for w in q.words)
-             or concepts_of(t.text) & q.concepts]
+             or concepts_of(t.text) & q.concepts or t.start in in_actor]
     after = asked[-1] + 1 if asked else 0
     if q.kind == "name":
         return _names(q, f, toks, after)
@@ -261,7 +271,7 @@ def _names(q: Question, f: Folded, toks: list[Token], after: int) -> list[Span]:
     while i < len(toks):
         hit = match_actor(toks, i)
         if hit and hit[0] not in q.actors:
-            out.append(_span(f, toks[i].start, toks[hit[1] - 1].end, fit=0.8))
+            out.append(_span(f, toks[i].start, toks[hit[1] - 1].end, fit=0.5))
             i = hit[1]
         else:
             i += 1
@@ -275,7 +285,8 @@ def _places(q: Question, f: Folded, toks: list[Token], after: int) -> list[Span]
             continue
         j = i + 1
         while j < len(toks) and j - i <= 3 and not _clause_break(f, toks[j - 1], toks[j]) and (
-                toks[j].text.startswith(("ال", "بال")) or toks[j].text in _n("سوريا العراق")):
+                toks[j].text.startswith(("ال", "بال")) or toks[j].text in _n("سوريا العراق")) and (
+                toks[j].text not in _n("الذي التي الذين")):
             j += 1
         if j == i + 1:
             continue
