@@ -405,6 +405,29 @@ def serve(host: str, port: int, index_dir: Path | None, model_path: str | None) 
     serve_ui(config, host, port)
 
 
+@cli.command()
+@click.argument("question")
+@click.option("-k", "top_k", type=click.IntRange(1, 50), default=8, show_default=True,
+              help="Passages the answer may cite.")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object.")
+@index_option
+@model_option
+def ask(question, top_k, as_json, index_dir, model_path) -> None:
+    """Answer a question with cited sentences from the sources, and show where they differ.
+
+    \b
+    Example:
+        assistant ask "كم عدد قتلى قوات سوريا الديمقراطية؟" --json
+    """
+    from .answer import answer_question, answer_text
+    from .search import check_query
+
+    config = Config.from_env(index_dir=index_dir, model_path=model_path)
+    check_query(question, config.max_query_chars)  # fail before loading the model
+    answer = answer_question(open_searcher(config), question, top_k)
+    click.echo(json.dumps(answer.to_dict(), ensure_ascii=False) if as_json else answer_text(answer))
+
+
 def main() -> None:
     cli(prog_name="assistant")
 
