@@ -198,8 +198,8 @@ def test_kill_during_real_rebuild_keeps_index(index, tmp_path):
     finally:
         proc.kill()
         proc.wait(30)
-    if proc.returncode == 0:
-        pytest.skip("rebuild finished before it could be killed")  # a timing fluke, not a pass
+    # Killed before the swap, the old generation must be intact; killed after it (or finished),
+    # the new one must hold the same content. Either way the index loads.
     loaded = snapshot(index)
     if loaded[0] == before[0]:
         assert_same(loaded, before)
