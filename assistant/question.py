@@ -186,11 +186,6 @@ def _figure_fit(q: Question, f: Folded, toks: list[Token], fig: Figure,
         if c:
             counted |= c
             break
-    events, things = q.concepts & EVENT_CONCEPTS, q.concepts - EVENT_CONCEPTS
-    if events and not counted & events or not things <= counted:
-        return None
-    if q.concepts and not events and counted & EVENT_CONCEPTS:
-        return None  # "how many prisoners does it hold" is not answered by "dozens escaped"
     fig_actors = set(actors_in(tail)) or set(actors_in(head))
     if not fig_actors and any(_OWN.match(t.text) for t in tail):
         fig_actors = set(speaker_actors)  # "مقتل 17 من عناصرها": the speaker's own side
@@ -198,6 +193,11 @@ def _figure_fit(q: Question, f: Folded, toks: list[Token], fig: Figure,
         fig_actors |= previous  # "إصابة 23 آخرين": others of the same side as the figure before
     previous.clear()
     previous |= fig_actors
+    events, things = q.concepts & EVENT_CONCEPTS, q.concepts - EVENT_CONCEPTS
+    if events and not counted & events or not things <= counted:
+        return None
+    if q.concepts and not events and counted & EVENT_CONCEPTS:
+        return None  # "how many prisoners does it hold" is not answered by "dozens escaped"
     if q.actors and not fig_actors & q.actors:
         return None
     matched = len(q.concepts & counted) + len(q.actors & fig_actors)
