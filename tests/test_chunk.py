@@ -1,9 +1,10 @@
 """Sentence-aware chunking: exact offsets, bounded length, stable ids."""
 
-from assistant.chunk import chunk_document, split_sentences
-from assistant.sources import make_document, read_documents
-from assistant.records import Source
 from conftest import SEEDS
+
+from assistant.chunk import chunk_document, split_sentences
+from assistant.records import Source
+from assistant.sources import make_document, read_documents
 
 
 def _doc(text, doc_id="d"):

@@ -2,12 +2,12 @@
 
 import numpy as np
 import pytest
+from conftest import SEEDS
 
 from assistant.embed import FakeEmbedder
 from assistant.search import QueryError, Ranking, Searcher, fuse_rankings, rank_top
 from assistant.sources import read_documents
 from assistant.store import build_index, load_index
-from conftest import SEEDS
 
 
 @pytest.fixture(scope="module")

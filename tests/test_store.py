@@ -4,12 +4,12 @@ import json
 
 import numpy as np
 import pytest
+from conftest import SEEDS
 
 from assistant.embed import FakeEmbedder
 from assistant.search import Searcher
 from assistant.sources import read_documents
 from assistant.store import IndexStateError, build_index, current_generation, load_index
-from conftest import SEEDS
 
 
 @pytest.fixture
