@@ -60,6 +60,17 @@ def test_search_filter_restricts_to_one_outlet(client):
 
 
 @pytest.mark.integration
+def test_reprinted_statement_is_shown_once_with_also_in(client):
+    out = client.predict("تفجير سيارة مفخخة عند البوابة الرئيسية للسجن", 5, [], api_name="/search")
+    folded = [r for r in out["results"] if r["also_in"]]
+    assert folded, "the SDF statement reprinted by two outlets should be folded into one result"
+    for r in folded:
+        assert all(a["source"]["doc_id"] != r["source"]["doc_id"] for a in r["also_in"])
+    shown = {r["passage_id"] for r in out["results"]}
+    assert not shown & {a["passage_id"] for r in folded for a in r["also_in"]}
+
+
+@pytest.mark.integration
 @pytest.mark.parametrize("question", ["", "   ", TOO_LONG])
 def test_bad_questions_get_a_friendly_message(client, question):
     out = client.predict(question, 5, [], api_name="/search")
