@@ -10,9 +10,8 @@ import html
 import re
 import threading
 
+import gradio_client
 import pytest
-
-gradio_client = pytest.importorskip("gradio_client")
 
 TOO_LONG = "ما " * 5000  # 10,000 characters
 
