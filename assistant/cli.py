@@ -69,7 +69,8 @@ def make_embedder(config: Config):
     if config.embedder == "fake":
         return FakeEmbedder()
     return SentenceTransformerEmbedder(config.model_path, batch_size=config.batch_size,
-                                       threads=config.threads)
+                                       threads=config.threads, precision=config.precision,
+                                       dim=config.embed_dim, query_cache=config.query_cache)
 
 
 def open_searcher(config: Config):

@@ -23,6 +23,9 @@ class Config:
     batch_size: int = 16
     max_query_chars: int = 2000
     threads: int = 0  # 0 = leave torch's default
+    precision: str = "auto"  # embedding model: auto (bf16 where the CPU has it) | fp32 | bf16 | int8
+    embed_dim: int = 0  # Matryoshka truncation of vectors (512/256/128); 0 = all 768
+    query_cache: int = 256  # recent query vectors kept in memory
     embedder: str = "gemma"  # "fake" = the deterministic test embedder (no model)
     uploads: int = 1  # 0 = no upload panel in the UI (ASSISTANT_UPLOADS=0)
     upload_max_mb: int = 20  # per uploaded file
@@ -38,7 +41,7 @@ class Config:
                 continue
             if f.name == "index_dir":
                 values[f.name] = Path(raw)
-            elif f.name in ("model_path", "embedder"):
+            elif f.name in ("model_path", "embedder", "precision"):
                 values[f.name] = raw
             else:
                 try:

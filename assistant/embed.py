@@ -1,9 +1,20 @@
-"""Turn text into unit vectors: EmbeddingGemma through sentence-transformers, or a fake for tests."""
+"""Turn text into unit vectors: EmbeddingGemma through sentence-transformers, or a fake for tests.
+
+Speed options (see benchmarks/bench_perf.py for what each buys on this machine):
+
+- ``precision``: "fp32", "bf16" (weights cast to bfloat16; CPUs with AVX512-BF16 or AMX run it
+  natively), "int8" (dynamic int8 on the attention and gate/up projections), or "auto"
+  (bf16 where the CPU supports it, else fp32).
+- ``dim``: Matryoshka truncation (EmbeddingGemma was trained for 768/512/256/128).
+- ``query_cache``: how many recent query vectors to keep (repeated questions cost nothing).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import logging
+from collections import OrderedDict
+from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -11,6 +22,12 @@ import numpy as np
 from .model_store import MODEL_ID, ModelError, load_spec, resolve_model_path
 
 log = logging.getLogger(__name__)
+
+PRECISIONS = ("auto", "fp32", "bf16", "int8")
+BF16_FLAGS = ("avx512_bf16", "amx_bf16")
+# The down projection and the Dense head see activations with large outliers: quantising them
+# drops cosine to fp32 from ~0.99 to ~0.87, so int8 covers only these layers.
+INT8_LAYERS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj")
 
 
 class Embedder(Protocol):
@@ -23,50 +40,183 @@ class Embedder(Protocol):
     def embed_documents(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray: ...
 
 
+@lru_cache(maxsize=1)
+def cpu_flags() -> frozenset[str]:
+    """The CPU feature flags Linux reports (empty elsewhere)."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return frozenset(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return frozenset()
+
+
+def bf16_supported() -> bool:
+    """True when matrix products in bfloat16 run natively (AVX512-BF16 or AMX) through oneDNN;
+    elsewhere bf16 is emulated and slower than fp32."""
+    if not any(flag in cpu_flags() for flag in BF16_FLAGS):
+        return False
+    import torch
+
+    return bool(torch.backends.mkldnn.is_available())
+
+
+def resolve_precision(precision: str) -> str:
+    """The precision actually used: "auto" picks bf16 when supported; bf16 falls back to fp32."""
+    if precision not in PRECISIONS:
+        raise ModelError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
+    if precision in ("auto", "bf16"):
+        if bf16_supported():
+            return "bf16"
+        if precision == "bf16":
+            log.warning("this CPU has no native bfloat16 (%s); using fp32", "/".join(BF16_FLAGS))
+        return "fp32"
+    return precision
+
+
+class QueryCache:
+    """Least-recently-used query text -> vector."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.hits = self.misses = 0
+        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def get(self, text: str) -> np.ndarray | None:
+        vec = self._items.get(text)
+        if vec is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self._items.move_to_end(text)
+        return vec
+
+    def put(self, text: str, vec: np.ndarray) -> None:
+        if self.size <= 0:
+            return
+        self._items[text] = vec
+        self._items.move_to_end(text)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def cached_queries(cache: QueryCache, texts: list[str], embed, dim: int) -> np.ndarray:
+    """Vectors for ``texts``, embedding (in one batch) only those not in ``cache``."""
+    out = np.empty((len(texts), dim), dtype=np.float32)
+    todo: dict[str, list[int]] = {}
+    for i, t in enumerate(texts):
+        vec = cache.get(t)
+        if vec is None:
+            todo.setdefault(t, []).append(i)
+        else:
+            out[i] = vec
+    if todo:
+        fresh = embed(list(todo))
+        for (t, rows), vec in zip(todo.items(), fresh, strict=True):
+            out[rows] = vec
+            cache.put(t, vec.copy())
+    return out
+
+
+def unit_rows(vecs: np.ndarray, dim: int) -> np.ndarray:
+    """The first ``dim`` components of each row (Matryoshka), L2-normalised, float32."""
+    vecs = np.asarray(vecs, dtype=np.float32)[:, :dim]
+    norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return np.ascontiguousarray(vecs / norms)
+
+
 class SentenceTransformerEmbedder:
     """EmbeddingGemma with its retrieval prompts (``encode_query`` / ``encode_document``).
 
     Vectors come back L2-normalised float32, so inner product is cosine similarity.
+
+    Args:
+        precision: "auto" (default), "fp32", "bf16" or "int8"; see the module docstring.
+        dim: keep the first ``dim`` components (0 = all).
+        query_cache: number of recent query vectors kept (0 = none).
     """
 
-    def __init__(self, model_path: str | None = None, *, batch_size: int = 16, threads: int = 0):
+    def __init__(self, model_path: str | None = None, *, batch_size: int = 16, threads: int = 0,
+                 precision: str = "auto", dim: int = 0, query_cache: int = 256):
         folder = resolve_model_path(model_path)
         import torch
         from sentence_transformers import SentenceTransformer
 
         if threads:
             torch.set_num_threads(threads)
+        self.precision = resolve_precision(precision)
         _quiet_transformers()
         try:
             self.model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
         except (OSError, ValueError) as exc:
             raise ModelError(f"cannot load the embedding model from {folder}: {exc}") from exc
+        self.precision = _apply_precision(self.model, self.precision)
         self.batch_size = batch_size
         get_dim = getattr(self.model, "get_embedding_dimension", None) or \
             self.model.get_sentence_embedding_dimension
-        self.dim = int(get_dim())
+        full = int(get_dim())
+        if dim < 0 or dim > full:
+            raise ModelError(f"embedding dim {dim} is out of range; choose 0 (all {full}) or fewer")
+        self.dim = dim or full
+        self.cache = QueryCache(query_cache)
         self.model_id, self.weights_hash = _identify(folder)
 
+    def _encode(self, method, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        import torch
+
+        with torch.inference_mode():
+            vecs = method(texts, batch_size=self.batch_size, convert_to_tensor=True,
+                          normalize_embeddings=False, show_progress_bar=show_progress)
+        # Normalise in float32 after truncation: bf16 rounding would leave norms off 1 by ~1e-3.
+        return unit_rows(vecs.float().numpy(), self.dim)
+
     def embed_queries(self, texts: list[str]) -> np.ndarray:
-        vecs = self.model.encode_query(texts, batch_size=self.batch_size, convert_to_numpy=True,
-                                       normalize_embeddings=True)
-        return np.ascontiguousarray(vecs, dtype=np.float32)
+        return cached_queries(self.cache, texts, lambda t: self._encode(self.model.encode_query, t),
+                              self.dim)
 
     def embed_documents(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         # Sorting by length keeps batches of similar length, so little padding is computed.
         order = np.argsort([-len(t) for t in texts], kind="stable")
-        vecs = self.model.encode_document([texts[i] for i in order], batch_size=self.batch_size,
-                                          convert_to_numpy=True, normalize_embeddings=True,
-                                          show_progress_bar=show_progress)
-        out = np.empty_like(vecs, dtype=np.float32)
+        vecs = self._encode(self.model.encode_document, [texts[i] for i in order], show_progress)
+        out = np.empty_like(vecs)
         out[order] = vecs
         return out
 
 
+def _apply_precision(model, precision: str) -> str:
+    """Convert ``model`` in place; any failure leaves it in fp32 and says so."""
+    import torch
+
+    try:
+        if precision == "bf16":
+            model.to(torch.bfloat16)
+        elif precision == "int8":
+            from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+            names = {n: per_channel_dynamic_qconfig for n, m in model.named_modules()
+                     if isinstance(m, torch.nn.Linear) and n.rsplit(".", 1)[-1] in INT8_LAYERS}
+            quantize_dynamic(model, names, dtype=torch.qint8, inplace=True)
+    except (RuntimeError, TypeError, ValueError, AttributeError) as exc:
+        log.warning("cannot run the model in %s (%s); using fp32", precision, exc)
+        model.to(torch.float32)
+        return "fp32"
+    return precision
+
+
 def _quiet_transformers() -> None:
     """No weight-loading progress bars: our own progress output is the one users see."""
+    import warnings
+
+    # quantize_dynamic's deprecation notice says nothing a user can act on.
+    warnings.filterwarnings("ignore", module="torch.ao.quantization")
     try:
         from transformers.utils import logging as hf_logging
 
