@@ -121,7 +121,7 @@ def _build_index(docs, embedder, index_dir: Path, *, settings, source_roots, sho
             "versions": expected_versions(settings),
             "settings": {"max_chars": settings.max_chars, "overlap": settings.overlap,
                          "stem": settings.stem, "stopwords": settings.stopwords, "bm25": BM25_PARAMS},
-            "dense": {"type": "flat-ip"},
+            "dense": dense.describe(),
             "source_roots": source_roots or [],
             "documents": {d.doc_id: {"path": d.source.path, "sha256": d.sha256,
                                      "passages": counts[d.doc_id]} for d in docs},
