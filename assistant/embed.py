@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import warnings
 from collections import OrderedDict
 from functools import lru_cache
 from typing import Protocol
@@ -203,7 +204,9 @@ def _apply_precision(model, precision: str) -> str:
 
             names = {n: per_channel_dynamic_qconfig for n, m in model.named_modules()
                      if isinstance(m, torch.nn.Linear) and n.rsplit(".", 1)[-1] in INT8_LAYERS}
-            quantize_dynamic(model, names, dtype=torch.qint8, inplace=True)
+            with warnings.catch_warnings():  # its deprecation notice says nothing users can act on
+                warnings.simplefilter("ignore")
+                quantize_dynamic(model, names, dtype=torch.qint8, inplace=True)
     except (RuntimeError, TypeError, ValueError, AttributeError) as exc:
         log.warning("cannot run the model in %s (%s); using fp32", precision, exc)
         model.to(torch.float32)
@@ -213,10 +216,6 @@ def _apply_precision(model, precision: str) -> str:
 
 def _quiet_transformers() -> None:
     """No weight-loading progress bars: our own progress output is the one users see."""
-    import warnings
-
-    # quantize_dynamic's deprecation notice says nothing a user can act on.
-    warnings.filterwarnings("ignore", module="torch.ao.quantization")
     try:
         from transformers.utils import logging as hf_logging
 

@@ -1,0 +1,116 @@
+"""Embedder speed options without the model: precision choice and fallback, query cache, truncation."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from assistant import embed
+from assistant.embed import QueryCache, cached_queries, resolve_precision, unit_rows
+from assistant.model_store import ModelError
+
+
+def test_auto_picks_bf16_only_where_the_cpu_has_it(monkeypatch):
+    monkeypatch.setattr(embed, "cpu_flags", lambda: frozenset({"avx2", "avx512f", "avx512_bf16"}))
+    assert resolve_precision("auto") == "bf16"
+    monkeypatch.setattr(embed, "cpu_flags", lambda: frozenset({"avx2", "amx_bf16"}))
+    assert resolve_precision("auto") == "bf16"
+    monkeypatch.setattr(embed, "cpu_flags", lambda: frozenset({"avx2", "avx512f"}))
+    assert resolve_precision("auto") == "fp32"
+
+
+def test_bf16_request_falls_back_to_fp32_with_a_warning(monkeypatch, caplog):
+    monkeypatch.setattr(embed, "cpu_flags", lambda: frozenset({"sse4_2"}))
+    with caplog.at_level(logging.WARNING, logger="assistant.embed"):
+        assert resolve_precision("bf16") == "fp32"
+    assert "no native bfloat16" in caplog.text
+    assert resolve_precision("fp32") == "fp32" and resolve_precision("int8") == "int8"
+
+
+def test_unknown_precision_is_a_model_error():
+    with pytest.raises(ModelError, match="unknown precision 'fp8'"):
+        resolve_precision("fp8")
+
+
+def test_conversion_failure_leaves_the_model_in_fp32(caplog):
+    import torch
+
+    class Stubborn(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = torch.nn.Linear(4, 4)
+
+        def to(self, *args, **kwargs):
+            if torch.bfloat16 in args:
+                raise RuntimeError("bf16 not implemented here")
+            return super().to(*args, **kwargs)
+
+    model = Stubborn()
+    with caplog.at_level(logging.WARNING, logger="assistant.embed"):
+        assert embed._apply_precision(model, "bf16") == "fp32"
+    assert model.lin.weight.dtype == torch.float32 and "using fp32" in caplog.text
+
+
+def test_int8_quantises_only_the_safe_layers():
+    import torch
+
+    block = torch.nn.Module()
+    block.q_proj, block.up_proj = torch.nn.Linear(8, 8), torch.nn.Linear(8, 8)
+    block.down_proj, block.linear = torch.nn.Linear(8, 8), torch.nn.Linear(8, 8)
+    assert embed._apply_precision(block, "int8") == "int8"
+    kinds = {name: type(m).__module__ for name, m in block.named_children()}
+    assert "quantized" in kinds["q_proj"] and "quantized" in kinds["up_proj"]
+    assert kinds["down_proj"] == kinds["linear"] == "torch.nn.modules.linear"
+
+
+def test_bf16_model_converts():
+    import torch
+
+    model = torch.nn.Sequential(torch.nn.Linear(4, 4))
+    assert embed._apply_precision(model, "bf16") == "bf16"
+    assert model[0].weight.dtype == torch.bfloat16
+
+
+def test_query_cache_embeds_only_new_texts_once_and_evicts_oldest():
+    calls = []
+
+    def fake(texts):
+        calls.append(list(texts))
+        return np.array([[len(t), 1.0] for t in texts], np.float32)
+
+    cache = QueryCache(2)
+    out = cached_queries(cache, ["a", "bb", "a"], fake, 2)
+    assert calls == [["a", "bb"]] and out[:, 0].tolist() == [1, 2, 1]
+    out[0, 0] = 99  # callers cannot corrupt the cache through the returned array
+    assert cached_queries(cache, ["a"], fake, 2)[0, 0] == 1 and len(calls) == 1
+    cached_queries(cache, ["ccc"], fake, 2)  # evicts "bb", the least recently used
+    assert len(cache) == 2
+    cached_queries(cache, ["bb", "a"], fake, 2)
+    assert calls[-1] == ["bb"] and cache.hits == 2
+
+
+def test_zero_sized_cache_keeps_nothing():
+    cache = QueryCache(0)
+    cached_queries(cache, ["a"], lambda t: np.ones((len(t), 2), np.float32), 2)
+    assert len(cache) == 0
+
+
+def test_matryoshka_truncation_renormalises():
+    vecs = np.array([[3.0, 4.0, 12.0], [0.0, 0.0, 1.0]], np.float32)
+    out = unit_rows(vecs, 2)
+    assert out.shape == (2, 2) and out.dtype == np.float32
+    assert np.allclose(out[0], [0.6, 0.8])
+    assert np.allclose(out[1], [0.0, 0.0])  # a zero prefix stays zero instead of dividing by 0
+
+
+@pytest.mark.integration
+def test_real_embedder_uses_the_detected_precision_and_cache(real_embedder):
+    want = "bf16" if embed.bf16_supported() else "fp32"
+    assert real_embedder.precision == want
+    first = real_embedder.embed_queries(["كم عدد السجناء الذين فروا؟"])
+    hits = real_embedder.cache.hits
+    again = real_embedder.embed_queries(["كم عدد السجناء الذين فروا؟"])
+    assert real_embedder.cache.hits == hits + 1 and np.array_equal(first, again)
+    assert abs(float(np.linalg.norm(first[0])) - 1.0) < 1e-5
