@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .claims import TIME_UNITS, Figure, find_dates, find_figures
+from .claims import REPORTING_VERBS, TIME_UNITS, Figure, find_dates, find_figures
 from .lexicon import (
     ACTORS,
     CONCEPTS,
@@ -111,12 +111,13 @@ def expand_query(q: Question) -> str:
     return " ".join(extra)
 
 
-def _actor_tokens(toks: list[Token]) -> set[int]:
+def _actor_tokens(toks: list[Token], only: frozenset[str] | None = None) -> set[int]:
+    """Start offsets of the tokens that name a party (any, or those in ``only``)."""
     covered: set[int] = set()
     i = 0
     while i < len(toks):
         hit = match_actor(toks, i)
-        if hit:
+        if hit and (only is None or hit[0] in only):
             covered |= {t.start for t in toks[i:hit[1]]}
             i = hit[1]
         else:
@@ -247,7 +248,7 @@ def typed_spans(q: Question, f: Folded, toks: list[Token]) -> list[Span]:
     """Dates, names, places or causes in the sentence, for متى / من / أين / لماذا-كيف."""
     if q.kind == "date":
         return [_span(f, a, b) for a, b in find_dates(f)]
-    in_actor = _actor_tokens(toks) if q.actors else set()
+    in_actor = _actor_tokens(toks, q.actors) if q.actors else set()
     asked = [i for i, t in enumerate(toks) if any(same_word(w, t.text) for w in q.words)
              or concepts_of(t.text) & q.concepts or t.start in in_actor]
     after = asked[-1] + 1 if asked else 0
@@ -260,18 +261,23 @@ def typed_spans(q: Question, f: Folded, toks: list[Token]) -> list[Span]:
     return []
 
 
+_NOT_NAMES = REPORTING_VERBS | _n("أمس اليوم قد")
+
+
 def _names(q: Question, f: Folded, toks: list[Token], after: int) -> list[Span]:
     out = []
     if 0 < after < len(toks) and "," in f.text[toks[after - 1].fend:toks[after].fstart]:
         for k in range(after + 1, min(after + 4, len(toks))):
             if "," in f.text[toks[k - 1].fend:toks[k].fstart]:  # "قائد قسد، مظلوم عبدي،"
-                out.append(_span(f, toks[after].start, toks[k - 1].end))
+                if not any(t.text in _NOT_NAMES for t in toks[after:k]):
+                    out.append(_span(f, toks[after].start, toks[k - 1].end))
                 break
     i = 0
     while i < len(toks):
         hit = match_actor(toks, i)
-        if hit and hit[0] not in q.actors:
-            out.append(_span(f, toks[i].start, toks[hit[1] - 1].end, fit=0.5))
+        if hit and hit[0] not in q.actors:  # right after the question's verb it is the subject
+            subject = any(same_word(w, toks[j].text) for w in q.words for j in range(max(0, i - 2), i))
+            out.append(_span(f, toks[i].start, toks[hit[1] - 1].end, fit=0.9 if subject else 0.5))
             i = hit[1]
         else:
             i += 1
