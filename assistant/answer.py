@@ -293,11 +293,12 @@ def answer_text(answer: Answer) -> str:
     lines = [f"[{s.citation}] {' '.join(s.text.split())}" for s in answer.sentences]
     if answer.claims:
         lines += ["", _VERDICT[answer.agreement]]
+        cite = {(s.hit.passage.doc_id, s.start): s.citation for s in answer.sentences}
         for c in answer.claims:
             outlets = ", ".join(_outlet(x) for x in (c.source, *(r.source for r in c.also)))
             who = c.speaker or "the outlet itself"
             when = f", {c.date}" if c.date else ""
-            lines.append(f"  - {c.value}  — {who} (in {outlets}{when})")
+            lines.append(f"  - {c.value} [{cite[(c.doc_id, c.start)]}] — {who} (in {outlets}{when})")
     lines += ["", "Passages:"]
     for h in answer.hits:
         s = h.source
