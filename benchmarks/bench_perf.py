@@ -1,0 +1,286 @@
+"""Speed, memory and quality of the embedding options, on the seeds and the pooled eval corpus.
+
+Usage: .venv/bin/python benchmarks/bench_perf.py [--queries 40] [--repeats 3] [--doc-sample 48]
+
+Prints, per corpus: index build passages/s, warm end-to-end query latency p50/p95
+(Searcher.search: embed + dense + BM25 + fuse), cold start to first answer and peak RSS;
+then each embedding option beside its quality (MRR@10 on a fixed sample of pooled questions),
+and a plain baseline (sentence-transformers fp32 + util.semantic_search, bm25s defaults)
+measured in the same process on the same data, with our figures as ratios to it.
+The machine is shared: variants are interleaved round by round and medians reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from perf_common import (
+    ROOT,
+    VectorTable,
+    cached_vectors,
+    machine,
+    median,
+    mrr_at_10,
+    peak_rss_mib,
+    percentile,
+    pooled_corpus,
+    seeds_corpus,
+    timed,
+)
+
+COLD = """
+import json, resource, sys, time
+t0 = time.perf_counter()
+sys.path.insert(0, {root!r})
+from assistant.config import Config
+from assistant.cli import open_searcher
+searcher = open_searcher(Config.from_env(index_dir={index!r}))
+hits = searcher.search({q!r}, 5)
+print(json.dumps({{"s": time.perf_counter() - t0, "hits": len(hits),
+                  "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+def cold_start(index_dir: Path, question: str, repeats: int) -> tuple[float, float]:
+    """Median seconds from a fresh interpreter to the first answer, and its peak RSS (MiB)."""
+    runs = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = subprocess.run([sys.executable, "-c", COLD.format(root=str(ROOT), index=str(index_dir),
+                                                                q=question)],
+                             capture_output=True, text=True, check=True)
+        runs.append((time.perf_counter() - t0, json.loads(out.stdout.strip().splitlines()[-1])["rss"]))
+    return median([r[0] for r in runs]), median([r[1] for r in runs])
+
+
+def build_and_time(corpus, embedder, tmp: Path, repeats: int, doc_rate: float | None) -> tuple[Path, float]:
+    """Build the corpus index; passages/s. With ``doc_rate`` the embedding is not redone: the
+    indexing is timed with cached vectors and the embedding time added from the measured rate."""
+    from assistant.sources import sha256_text
+    from assistant.store import build_index
+
+    reuse = {}
+    if doc_rate:
+        vecs = cached_vectors(embedder, "documents", [p.text for p in corpus.passages])
+        reuse = {sha256_text(p.text): v for p, v in zip(corpus.passages, vecs, strict=True)}
+    times = []
+    for i in range(repeats):
+        index_dir = tmp / f"{corpus.name.replace(' ', '-')}-{i}"
+        times.append(timed(build_index, corpus.docs, embedder, index_dir, reuse=reuse)[0])
+    n = len(corpus.passages)
+    seconds = median(times) + (n / doc_rate if doc_rate else 0.0)
+    return index_dir, n / seconds
+
+
+def query_latency(searchers: dict, questions: list[str], rounds: int = 2) -> dict[str, list[float]]:
+    """ms per Searcher.search for each variant, variants interleaved question by question."""
+    out = {name: [] for name in searchers}
+    for s in searchers.values():
+        s.search(questions[0] + " ؟", 5)  # warm-up
+    for r in range(rounds):
+        for q in questions:
+            for name, s in searchers.items():
+                # A fresh text per round and variant, so no query cache answers it.
+                ms, _ = timed(s.search, q + " " + "؟" * (r + 1), 5)
+                out[name].append(ms * 1000)
+    return out
+
+
+def doc_throughput(embedders: dict, baseline_model, texts: list[str], repeats: int):
+    """Passages/s embedding ``texts`` per variant (median of interleaved repeats), and each
+    variant's mean cosine to the baseline's vectors; "baseline" is the plain
+    sentence-transformers call with its defaults (fp32, batch 32)."""
+    rates = {name: [] for name in ["baseline", *embedders]}
+    vecs = {}
+    for _ in range(repeats):
+        t, v = timed(baseline_model.encode_document, texts, normalize_embeddings=True)
+        rates["baseline"].append(len(texts) / t)
+        vecs["baseline"] = np.asarray(v, np.float32)
+        for name, emb in embedders.items():
+            t, vecs[name] = timed(emb.embed_documents, texts)
+            rates[name].append(len(texts) / t)
+    cosine = {name: float(np.mean(np.sum(v * vecs["baseline"], axis=1))) for name, v in vecs.items()}
+    return {name: median(r) for name, r in rates.items()}, cosine
+
+
+def quality(index, ref, queries, doc_vecs: np.ndarray, query_vecs: np.ndarray) -> tuple[float, float]:
+    """MRR@10 (hybrid, dense) with these document and query vectors on the pooled index."""
+    from assistant.dense import DenseIndex
+    from assistant.search import Searcher
+
+    texts = [q.text for q in queries]
+    table = VectorTable(ref, texts, query_vecs)
+    swapped = type(index)(index.folder, {**index.manifest, "model": {**index.manifest["model"],
+                                                                    "dim": table.dim}},
+                          index.documents, index.passages, DenseIndex.build(doc_vecs), index.lexical)
+    s = Searcher(swapped, table)
+    return (mrr_at_10(lambda q: s.search(q, 10), queries),
+            mrr_at_10(lambda q: s.search(q, 10, method="dense"), queries))
+
+
+def baseline_mrr(model, passages, queries, doc_vecs, query_vecs) -> tuple[float, float]:
+    """MRR@10 of util.semantic_search over the fp32 matrix and of bm25s with default settings."""
+    import bm25s
+    import torch
+    from sentence_transformers import util
+
+    from assistant.metrics import reciprocal_rank
+
+    corpus = torch.from_numpy(doc_vecs)
+    hits = util.semantic_search(torch.from_numpy(query_vecs), corpus, top_k=30)
+    dense = np.mean([reciprocal_rank(_docs(passages, [h["corpus_id"] for h in hs]), set(q.gold_ids))
+                     for q, hs in zip(queries, hits, strict=True)])
+    bm = bm25s.BM25()
+    bm.index(bm25s.tokenize([p.text for p in passages], show_progress=False), show_progress=False)
+    ids, _ = bm.retrieve(bm25s.tokenize([q.text for q in queries], show_progress=False), k=30,
+                         show_progress=False)
+    lex = np.mean([reciprocal_rank(_docs(passages, row.tolist()), set(q.gold_ids))
+                   for q, row in zip(queries, ids, strict=True)])
+    return float(dense), float(lex)
+
+
+def _docs(passages, rows) -> list[str]:
+    from assistant.metrics import dedupe_docs
+
+    return dedupe_docs(passages[i].doc_id for i in rows)
+
+
+def baseline_latency(model, doc_vecs, passages, questions) -> dict[str, list[float]]:
+    """ms per query: fp32 encode_query + util.semantic_search; bm25s default tokenize + retrieve."""
+    import bm25s
+    import torch
+    from sentence_transformers import util
+
+    corpus = torch.from_numpy(doc_vecs)
+    bm = bm25s.BM25()
+    bm.index(bm25s.tokenize([p.text for p in passages], show_progress=False), show_progress=False)
+    out = {"baseline dense (fp32 + semantic_search)": [], "baseline bm25s": []}
+    for q in questions:
+        def dense(q=q):
+            util.semantic_search(model.encode_query([q], convert_to_tensor=True), corpus, top_k=5)
+        out["baseline dense (fp32 + semantic_search)"].append(timed(dense)[0] * 1000)
+        tokens = lambda q=q: bm.retrieve(bm25s.tokenize([q], show_progress=False), k=5,  # noqa: E731
+                                         show_progress=False)
+        out["baseline bm25s"].append(timed(tokens)[0] * 1000)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--queries", type=int, default=40, help="timed questions per variant")
+    parser.add_argument("--repeats", type=int, default=3, help="repeats for builds, cold starts, throughput")
+    parser.add_argument("--doc-sample", type=int, default=48, help="pooled passages timed per embedding run")
+    args = parser.parse_args()
+    import logging
+    import os
+
+    from assistant.embed import SentenceTransformerEmbedder
+    from assistant.search import Searcher
+    from assistant.store import load_index
+
+    logging.basicConfig(level=logging.WARNING)
+    load_s, ours = timed(SentenceTransformerEmbedder)  # the default: precision auto; imports torch
+    import torch
+
+    print(f"machine: {machine()}; torch threads {torch.get_num_threads()}, "
+          f"OMP_WAIT_POLICY {os.environ.get('OMP_WAIT_POLICY')}", flush=True)
+    emb = {f"ours {ours.precision}": ours}
+    for p in ("fp32", "bf16", "int8"):
+        if p != ours.precision:
+            emb[f"ours {p}"] = SentenceTransformerEmbedder(precision=p, query_cache=0)
+    ours.cache.size = 0  # timing runs must not be answered from the cache
+    fp32 = emb["ours fp32"]
+    print(f"model load: {load_s:.1f} s; default precision: {ours.precision}", flush=True)
+    seeds, pooled = seeds_corpus(), pooled_corpus()
+    rng = np.random.default_rng(11)
+    sample = [pooled.passages[i].text for i in rng.choice(len(pooled.passages), args.doc_sample, replace=False)]
+    rates, cosine = doc_throughput(emb, fp32.model, sample, args.repeats)
+    questions = [q.text for q in pooled.queries[:: max(1, len(pooled.queries) // args.queries)]][:args.queries]
+
+    with tempfile.TemporaryDirectory(prefix="bench-perf-") as tmp:
+        print("\n| corpus | passages | build passages/s | query p50 ms | query p95 ms | cold start s "
+              "| peak RSS MiB |\n|---|---|---|---|---|---|---|")
+        indexes = {}
+        for corpus, rate in ((seeds, None), (pooled, rates[f"ours {ours.precision}"])):
+            folder, pps = build_and_time(corpus, ours, Path(tmp), args.repeats if rate is None else 1, rate)
+            index = load_index(folder.parent / folder.name)
+            indexes[corpus.name] = index
+            lat = query_latency({"ours": Searcher(index, ours)}, questions[: args.queries // 2], rounds=2)
+            cold_s, rss = cold_start(folder, questions[0], args.repeats)
+            ms = lat["ours"]
+            print(f"| {corpus.name} | {len(corpus.passages)} | {pps:.1f} | {median(ms):.0f} "
+                  f"| {percentile(ms, 0.95):.0f} | {cold_s:.1f} | {rss:.0f} |", flush=True)
+        if rate:
+            print(f"(pooled build: indexing timed in full, embedding at the measured {rate:.2f} passages/s)")
+
+        index = indexes["pooled eval"]
+        searchers = {name: Searcher(index, e) for name, e in emb.items()}
+        lat = query_latency(searchers, questions, rounds=1)
+        torch_threads = torch.get_num_threads()
+        if torch_threads > 1:
+            torch.set_num_threads(1)
+            lat[f"ours {ours.precision}, 1 thread"] = query_latency(
+                {"x": Searcher(index, ours)}, questions, rounds=1)["x"]
+            torch.set_num_threads(torch_threads)
+        vecs = fp32.embed_queries([questions[0]])
+        search_only = [timed(index.dense.search, vecs[0], 50)[0] * 1000 for _ in range(50)]
+        embed_only = [timed(ours.embed_queries, [q + " ."])[0] * 1000 for q in questions]
+        ours.cache.size = 256
+        ours.embed_queries([questions[0]])
+        cache_hit = [timed(ours.embed_queries, [questions[0]])[0] * 1000 for _ in range(50)]
+
+        # Quality: the same sample of pooled questions, cached vectors per precision.
+        qtexts = [q.text for q in pooled.queries]
+        ptexts = [p.text for p in pooled.passages]
+        docs = {p: cached_vectors(emb[f"ours {p}"], "documents", ptexts) for p in ("fp32", "bf16")}
+        qv = {p: cached_vectors(emb[f"ours {p}"], "queries", qtexts) for p in ("fp32", "bf16", "int8")}
+        base_lat = baseline_latency(fp32.model, docs["fp32"], pooled.passages, questions)
+        base_dense, base_bm25 = baseline_mrr(fp32.model, pooled.passages, pooled.queries, docs["fp32"], qv["fp32"])
+        combos = {"fp32": ("fp32", "fp32"), "bf16": ("bf16", "bf16"), "int8": ("bf16", "int8")}
+        mrr = {name: quality(index, fp32, pooled.queries, docs[d], qv[q]) for name, (d, q) in combos.items()}
+        for dim in (512, 256, 128):
+            mrr[f"bf16 dim {dim}"] = quality(index, fp32, pooled.queries, _cut(docs["bf16"], dim),
+                                              _cut(qv["bf16"], dim))
+
+    n_q = len(pooled.queries)
+    ref = median(base_lat["baseline dense (fp32 + semantic_search)"])
+    print(f"\nQuery side, pooled index ({len(pooled.passages)} passages), {len(questions)} questions; "
+          f"MRR@10 on {n_q} pooled questions (documents embedded in bf16 for int8 queries)")
+    print("| variant | p50 ms | p95 ms | p50 vs baseline | MRR@10 hybrid | MRR@10 dense |\n|---|---|---|---|---|---|")
+    for name, ms in {**lat, **base_lat}.items():
+        key = name.replace("ours ", "").split(",")[0]
+        q = mrr.get(key, (base_dense, base_dense) if "dense" in name else (base_bm25, base_bm25)
+                    if "bm25s" in name else (float("nan"),) * 2)
+        print(f"| {name} | {median(ms):.0f} | {percentile(ms, 0.95):.0f} | {median(ms) / ref:.2f}x "
+              f"| {q[0]:.3f} | {q[1]:.3f} |")
+    print(f"default ({ours.precision}) parts: query embedding p50 {median(embed_only):.0f} ms, dense search "
+          f"p50 {median(search_only):.2f} ms, cached query embedding p50 {median(cache_hit):.3f} ms")
+    print("\nMatryoshka (bf16, quality only; index memory scales with dim)")
+    for dim in (512, 256, 128):
+        print(f"  dim {dim}: MRR@10 hybrid {mrr[f'bf16 dim {dim}'][0]:.3f}, dense {mrr[f'bf16 dim {dim}'][1]:.3f}")
+    print(f"\nBuild side: document embedding, {args.doc_sample} pooled passages, median of {args.repeats}")
+    print("| variant | passages/s | vs baseline | cosine to baseline | MRR@10 dense, docs+queries in it |"
+          "\n|---|---|---|---|---|")
+    for name, r in rates.items():
+        p = name.replace("ours ", "")
+        q = base_dense if p == "baseline" else mrr[p][1] if p in ("fp32", "bf16") else float("nan")
+        print(f"| {'baseline: sentence-transformers fp32 defaults' if name == 'baseline' else name} "
+              f"| {r:.2f} | {r / rates['baseline']:.2f}x | {cosine[name]:.4f} | {q:.3f} |")
+    print(f"\npeak RSS of this benchmark process (4 models loaded): {peak_rss_mib():.0f} MiB")
+
+
+def _cut(vecs: np.ndarray, dim: int) -> np.ndarray:
+    from assistant.embed import unit_rows
+
+    return unit_rows(vecs, dim)
+
+
+if __name__ == "__main__":
+    main()
