@@ -37,8 +37,12 @@ test-fast: $(STAMP)  ## unit tests only (fake embedder, no model)
 eval: model  ## retrieval quality on ../shared/eval (see README)
 	$(BIN)/assistant eval-suite
 
-bench: model  ## speed and memory benchmarks
+SCALE_N ?= 1000000
+
+bench: model  ## speed, memory and quality benchmarks (seeds, pooled eval, SCALE_N=1000000 passages; ~40 min)
 	$(PY) benchmarks/bench_core.py
+	$(PY) benchmarks/bench_perf.py
+	$(PY) benchmarks/bench_scale.py --n $(SCALE_N)
 
 lint: $(STAMP)  ## ruff
 	$(BIN)/ruff check assistant tests benchmarks
