@@ -46,6 +46,30 @@ class LexicalIndex:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self.retriever.get_scores(terms), dtype=np.float32)
 
+    def match_share(self, query: str) -> np.ndarray:
+        """Per passage, the idf-weighted share of the question's distinct terms it contains.
+
+        Terms missing from the corpus count in the denominator with the highest idf, so an
+        English question over Arabic text matches nothing (all zeros). Term frequency and
+        passage length are ignored on purpose: this says *how much of the question* a passage
+        covers, on a scale (0..1) that is comparable across questions, unlike raw BM25.
+        """
+        n = self.size
+        share = np.zeros(n, dtype=np.float32)
+        terms = list(dict.fromkeys(self.query_terms(query)))
+        if not terms or not n:
+            return share
+        vocab, csc = self.retriever.vocab_dict, self.retriever.scores
+        indptr, indices = csc["indptr"], csc["indices"]
+        total = 0.0
+        for term in terms:
+            tid = vocab.get(term)
+            docs = indices[indptr[tid]:indptr[tid + 1]] if tid is not None else indices[:0]
+            idf = float(np.log(1.0 + (n - len(docs) + 0.5) / (len(docs) + 0.5)))  # Lucene idf
+            share[docs] += idf
+            total += idf
+        return share / total if total > 0 else share
+
     @property
     def size(self) -> int:
         return int(self.retriever.scores["num_docs"])

@@ -43,7 +43,11 @@ def rank_top(scores: np.ndarray, depth: int) -> Ranking:
 
 
 def fuse_rankings(rankings: list[Ranking], weights: list[float], rrf_k: int = 60) -> dict[int, float]:
-    """Weighted reciprocal-rank fusion: score(d) = sum_m w_m / (rrf_k + rank_m(d))."""
+    """Weighted reciprocal-rank fusion: score(d) = sum_m w_m / (rrf_k + rank_m(d)).
+
+    Kept for comparison (``benchmarks/retrieval_study.py``): ranks throw away how sure each
+    retriever is, and on TyDi QA it loses to dense alone. The default is ``fuse_scores``.
+    """
     fused: dict[int, float] = {}
     for ranking, w in zip(rankings, weights, strict=True):
         if w <= 0:
@@ -53,16 +57,40 @@ def fuse_rankings(rankings: list[Ranking], weights: list[float], rrf_k: int = 60
     return fused
 
 
+# Weight of the lexical match share against the cosine. Chosen on the two development sets
+# (xquad_ar, tydiqa_goldp_ar) as the value whose worst set is best; see README "Retrieval quality".
+MATCH_WEIGHT = 0.25
+
+
+def fuse_scores(dense: Ranking, lexical: Ranking, match: np.ndarray, weight: float = MATCH_WEIGHT
+                ) -> list[tuple[int, float]]:
+    """Score fusion over the union of both candidate lists, best first.
+
+    ``fused(p) = cosine(q, p) + weight * match(p)`` where ``match`` is the idf-weighted share of
+    the question's terms that passage p contains (``LexicalIndex.match_share``, 0..1). Both
+    terms are on absolute scales, so the lexical side moves a passage only as far as the
+    question's words really are in it, and it overturns the dense order only when the dense
+    margin is smaller than ``weight`` times the lexical margin. A passage outside the dense list
+    takes the list's lowest cosine (its true cosine is at most that).
+    """
+    cos = dict(zip(dense.ids.tolist(), dense.scores.tolist(), strict=True))
+    floor = float(dense.scores.min()) if len(dense.scores) else 0.0
+    order = list(dict.fromkeys(dense.ids.tolist() + lexical.ids.tolist()))  # ties keep dense order
+    fused = [(i, cos.get(i, floor) + weight * float(match[i])) for i in order]
+    return sorted(fused, key=lambda kv: -kv[1])
+
+
 class Searcher:
     """Answers questions against one loaded index with one embedder."""
 
     def __init__(self, index: Index, embedder, *, candidates: int = 50, rrf_k: int = 60,
-                 max_query_chars: int = 2000):
+                 max_query_chars: int = 2000, match_weight: float = MATCH_WEIGHT):
         check_model(index.manifest, embedder, index.folder.parent)
         self.index = index
         self.embedder = embedder
         self.candidates = candidates
-        self.rrf_k = rrf_k
+        self.rrf_k = rrf_k  # only for fuse_rankings comparisons; the default fusion is by score
+        self.match_weight = match_weight
         self.max_query_chars = max_query_chars
 
     def search(self, query: str, k: int = 5, *, method: str = "hybrid",
@@ -81,33 +109,34 @@ class Searcher:
         n = len(self.index.passages)
         depth = n if keep else max(self.candidates, k)
         per_method: dict[str, np.ndarray] = {}
-        rankings, weights = [], []
         if method in ("hybrid", "dense"):
             qvec = self.embedder.embed_queries([query])[0]
             scores, ids = self.index.dense.search(qvec, depth)
             dense_scores = np.full(n, -1.0, np.float32)
             dense_scores[ids] = scores
             per_method["dense"] = dense_scores
-            rankings.append(Ranking(ids, scores))
-            weights.append(1.0)
+            dense = Ranking(ids, scores)
         if method in ("hybrid", "bm25"):
             lex = self.index.lexical.scores(query)
             per_method["bm25"] = lex
             ranking = rank_top(lex, depth)
             nonzero = ranking.scores > 0
-            rankings.append(Ranking(ranking.ids[nonzero], ranking.scores[nonzero]))
-            # The lexical side counts only as much as the question's words occur in the corpus:
-            # an English question over Arabic text gets the dense ranking alone.
-            weights.append(1.0 if method == "bm25" else self.index.lexical.coverage(query))
-        fused = fuse_rankings(rankings, weights, self.rrf_k)
-        ordered = sorted(fused.items(), key=lambda kv: -kv[1])
+            lexical = Ranking(ranking.ids[nonzero], ranking.scores[nonzero])
+        if method == "dense":
+            ordered = list(zip(dense.ids.tolist(), dense.scores.tolist(), strict=True))
+        elif method == "bm25":
+            ordered = list(zip(lexical.ids.tolist(), lexical.scores.tolist(), strict=True))
+        else:
+            # An English question over Arabic text matches no term: match is all zeros and the
+            # dense order stands unchanged.
+            match = self.index.lexical.match_share(query)
+            per_method["match"] = match
+            ordered = fuse_scores(dense, lexical, match, self.match_weight)
         hits: list[Hit] = []
         for idx, score in ordered:
             passage = self.index.passages[idx]
             if keep and not keep(passage.doc_id):
                 continue
-            if method != "hybrid":  # a single method reports its own score (cosine or BM25)
-                score = float(per_method[method][idx])
             hits.append(Hit(rank=len(hits) + 1, score=score, passage=passage,
                             source=self.index.source(passage.doc_id),
                             scores={m: float(s[idx]) for m, s in per_method.items()}))

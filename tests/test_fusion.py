@@ -1,0 +1,94 @@
+"""Score fusion: hand-computed cases, the lexical match share, and the English-question property."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from assistant.embed import FakeEmbedder
+from assistant.lexical import LexicalIndex
+from assistant.records import Document, Source
+from assistant.search import MATCH_WEIGHT, Ranking, Searcher, fuse_scores
+from assistant.sources import sha256_text
+from assistant.store import build_index, load_index
+
+TEXTS = [
+    "أعلنت وزارة الصحة في دمشق عن افتتاح مستشفى جديد للأطفال.",
+    "سجن غويران في الحسكة شهد هجوما لتنظيم داعش بسيارتين مفخختين.",
+    "ارتفعت أسعار القمح في الأسواق العالمية هذا الشهر.",
+    "قالت قوات سوريا الديمقراطية إن الهجوم على السجن أسفر عن قتلى.",
+]
+
+
+def test_fuse_scores_by_hand():
+    dense = Ranking(np.array([0, 1]), np.array([0.60, 0.55], np.float32))
+    lexical = Ranking(np.array([1, 2]), np.array([7.0, 3.0], np.float32))
+    match = np.array([0.0, 0.5, 1.0], np.float32)
+    fused = dict(fuse_scores(dense, lexical, match, weight=0.2))
+    assert fused[0] == pytest.approx(0.60)  # no question term: cosine alone
+    assert fused[1] == pytest.approx(0.55 + 0.2 * 0.5)  # 0.65: overtakes passage 0
+    assert fused[2] == pytest.approx(0.55 + 0.2 * 1.0)  # outside the dense list: its lowest cosine
+    assert [i for i, _ in fuse_scores(dense, lexical, match, weight=0.2)] == [2, 1, 0]
+
+
+def test_a_large_dense_margin_survives_a_small_lexical_one():
+    dense = Ranking(np.array([0, 1]), np.array([0.70, 0.50], np.float32))
+    lexical = Ranking(np.array([1, 0]), np.array([9.0, 8.0], np.float32))
+    match = np.array([0.6, 1.0], np.float32)  # lexical margin 0.4 * 0.25 = 0.1 < dense margin 0.2
+    assert [i for i, _ in fuse_scores(dense, lexical, match, weight=0.25)] == [0, 1]
+
+
+def test_zero_match_keeps_the_dense_order_exactly():
+    dense = Ranking(np.array([3, 1, 2]), np.array([0.5, 0.5, 0.4], np.float32))  # a tie, too
+    fused = fuse_scores(dense, Ranking(np.zeros(0, np.int64), np.zeros(0)), np.zeros(4), weight=1.0)
+    assert [i for i, _ in fused] == [3, 1, 2]
+
+
+def test_match_share_is_idf_weighted_and_bounded():
+    lex = LexicalIndex.build(TEXTS)
+    share = lex.match_share("هجوم داعش على سجن غويران")
+    assert share.shape == (4,) and share.min() >= 0.0 and share.max() <= 1.0 + 1e-6
+    assert share.argmax() == 1 and share[1] == pytest.approx(1.0)  # contains every term
+    assert share[0] == 0.0 and share[2] == 0.0
+    assert 0.0 < share[3] < share[1]  # some terms only (الهجوم, السجن)
+    # idf weighting by hand: terms of "القمح الحسكة" each occur in one passage of four
+    two = lex.match_share("القمح الحسكة")
+    assert two[2] == pytest.approx(0.5) and two[1] == pytest.approx(0.5)
+    # a term missing from the corpus counts against every passage with the top idf
+    n = 4
+    idf_once = math.log(1 + (n - 1 + 0.5) / 1.5)
+    idf_missing = math.log(1 + (n + 0.5) / 0.5)
+    assert lex.match_share("القمح زلزال")[2] == pytest.approx(idf_once / (idf_once + idf_missing), rel=1e-5)
+
+
+def test_english_question_has_no_lexical_match():
+    lex = LexicalIndex.build(TEXTS)
+    assert not lex.match_share("How many car bombs were used in the prison attack?").any()
+    assert not lex.match_share("و في من").any()  # stopwords only: nothing to match
+
+
+@pytest.fixture(scope="module")
+def searcher(tmp_path_factory):
+    docs = [Document(Source(doc_id=f"d{i}", path=f"d{i}.txt"), t, sha256_text(t), ((0, len(t)),))
+            for i, t in enumerate(TEXTS)]
+    folder = tmp_path_factory.mktemp("fusion-index")
+    build_index(docs, FakeEmbedder(), folder)
+    return Searcher(load_index(folder), FakeEmbedder())
+
+
+def test_hybrid_equals_dense_for_english_questions(searcher):
+    for q in ("prison attack car bombs", "Where did the attack happen?"):
+        hybrid = searcher.search(q, 4)
+        dense = searcher.search(q, 4, method="dense")
+        assert [h.passage.passage_id for h in hybrid] == [h.passage.passage_id for h in dense]
+        assert [h.score for h in hybrid] == pytest.approx([h.score for h in dense])
+
+
+def test_hybrid_score_is_cosine_plus_weighted_match(searcher):
+    hits = searcher.search("سيارتين مفخختين في سجن غويران", 4)
+    assert hits[0].passage.doc_id == "d1"
+    for h in hits:
+        assert h.score == pytest.approx(h.scores["dense"] + MATCH_WEIGHT * h.scores["match"], abs=1e-6)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
