@@ -130,7 +130,8 @@ def test_eval_real_model_on_an_xquad_slice(real_embedder, tmp_path):
     cache_dir = tmp_path / "cache"
     first = run_eval("slice", [corpus], queries, real_embedder,
                      cache=EmbeddingCache.for_embedder(real_embedder, cache_dir))
-    assert first.embedded_passages == first.passages and first.embedded_queries == 30
+    assert first.embedded_passages == first.passages
+    assert first.embedded_queries == len({q.text for q in queries})  # XQuAD repeats a few questions
     scores = {m.method: m.scores for m in first.methods}
     assert scores["dense"].top[5] >= 0.8 and scores["hybrid"].top[5] >= 0.8
     assert all(s.top[1] <= s.top[5] <= s.top[20] for s in scores.values())

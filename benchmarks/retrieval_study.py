@@ -1,0 +1,231 @@
+"""The tuning study behind the default ranker: every number in README "Retrieval quality".
+
+Runs offline on ../shared/eval with vectors from the embedding cache (run `make eval` once
+first, or this script embeds what is missing). Score matrices (questions x passages) are
+computed once per run, so each fusion variant costs milliseconds.
+
+    .venv/bin/python benchmarks/retrieval_study.py            # fusion, cross-check, rerank, ablation
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from assistant.chunk import chunk_document  # noqa: E402
+from assistant.embed_cache import CachedQueryEmbedder, EmbeddingCache  # noqa: E402
+from assistant.evaluate import EVAL_SETS, find_eval_dir, load_queries  # noqa: E402
+from assistant.lexical import LexicalIndex  # noqa: E402
+from assistant.metrics import dedupe_docs, score_run  # noqa: E402
+from assistant.normalize import STOPWORDS, stem_tokens  # noqa: E402
+from assistant.search import MATCH_WEIGHT  # noqa: E402
+from assistant.sources import read_documents  # noqa: E402
+
+DEPTH = 50
+RUNS = {"xquad_ar": EVAL_SETS[:1], "tydiqa_goldp_ar": EVAL_SETS[1:], "pooled": EVAL_SETS}
+_RAW_TOKEN = re.compile(r"[^\W_]+")
+
+
+class RawLexicalIndex(LexicalIndex):
+    """The ablation without Arabic normalisation: tokens are split and case-folded only."""
+
+    @staticmethod
+    def raw_terms(text: str, stem: bool, stopwords: bool) -> list[str]:
+        tokens = _RAW_TOKEN.findall(text.casefold())
+        if stopwords:
+            tokens = [t for t in tokens if t not in STOPWORDS]
+        return stem_tokens(tokens) if stem else tokens
+
+    @classmethod
+    def build(cls, texts, *, stem=True, stopwords=True):
+        import bm25s
+
+        from assistant.lexical import BM25_PARAMS
+
+        retriever = bm25s.BM25(**BM25_PARAMS)
+        retriever.index([cls.raw_terms(t, stem, stopwords) for t in texts], show_progress=False)
+        return cls(retriever, stem=stem, stopwords=stopwords)
+
+    def query_terms(self, query: str) -> list[str]:
+        return self.raw_terms(query, self.stem, self.stopwords)
+
+
+class Run:
+    """One eval run: passages as `build` cuts them, dense cosines, and lexical matrices on demand."""
+
+    def __init__(self, name: str, eval_dir: Path, embedder, cache: EmbeddingCache):
+        sets = RUNS[name]
+        self.name = name
+        docs = read_documents([eval_dir / s / "corpus.jsonl" for s in sets])
+        self.queries = [q for s in sets for q in load_queries(eval_dir / s / "queries.jsonl")]
+        self.passages = [p for d in docs for p in chunk_document(d, 700, 0)]
+        self.doc_of = np.array([p.doc_id for p in self.passages])
+        cached = CachedQueryEmbedder(embedder, cache)
+        pv = cached.embed_documents([p.text for p in self.passages], show_progress=True)
+        qv = cached.embed_queries([q.text for q in self.queries])
+        cache.save()
+        self.cos = qv @ pv.T
+        self._lexical: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def lexical(self, stem=True, stopwords=True, normalise=True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(BM25 scores, match shares: questions x passages; vocabulary coverage: questions x 1)."""
+        key = (stem, stopwords, normalise)
+        if key not in self._lexical:
+            cls = LexicalIndex if normalise else RawLexicalIndex
+            lex = cls.build([p.text for p in self.passages], stem=stem, stopwords=stopwords)
+            bm25 = np.stack([lex.scores(q.text) for q in self.queries])
+            match = np.stack([lex.match_share(q.text) for q in self.queries])
+            coverage = np.array([[lex.coverage(q.text)] for q in self.queries])
+            self._lexical[key] = (bm25, match, coverage)
+        return self._lexical[key]
+
+    def evaluate(self, fused: np.ndarray, candidates: np.ndarray, rows=None, depth: int = DEPTH):
+        """Metrics of ranking each question's candidates by ``fused`` (higher first)."""
+        rankings, texts = [], []
+        rows = range(len(self.queries)) if rows is None else rows
+        for i in rows:
+            ids = np.flatnonzero(candidates[i])
+            ids = ids[np.argsort(-fused[i, ids], kind="stable")][:depth]
+            rankings.append(dedupe_docs(self.doc_of[ids]))
+            texts.append([self.passages[j].text for j in ids])
+        qs = [self.queries[i] for i in rows]
+        return score_run(rankings, [set(q.gold_ids) for q in qs], texts, [q.answers for q in qs])
+
+
+def top_mask(scores: np.ndarray, depth: int) -> np.ndarray:
+    depth = min(depth, scores.shape[1])
+    idx = np.argpartition(-scores, depth - 1, axis=1)[:, :depth]
+    mask = np.zeros(scores.shape, bool)
+    np.put_along_axis(mask, idx, True, axis=1)
+    return mask
+
+
+DEFAULT = f"cos + {MATCH_WEIGHT}*match (default)"
+
+
+def variants(run: Run, weight: float = MATCH_WEIGHT, depth: int = DEPTH, **lexical_options) -> dict:
+    """(fused scores, candidate mask) of each ranker; ``depth`` candidates from each retriever."""
+    bm25, match, coverage = run.lexical(**lexical_options)
+    dense_mask = top_mask(run.cos, depth)
+    lex_mask = top_mask(bm25, depth) & (bm25 > 0)
+    union = dense_mask | lex_mask
+    floor = np.where(dense_mask, run.cos, np.inf).min(1, keepdims=True)
+    cos = np.where(dense_mask, run.cos, floor)  # outside the dense list: its lowest cosine
+    out = {"bm25": (bm25, lex_mask), "dense": (run.cos, dense_mask)}
+    d_rank = _ranks(run.cos, dense_mask)
+    b_rank = _ranks(bm25, lex_mask)
+    out["rrf (k=60, bm25 weight = coverage)"] = (1 / (60 + d_rank) + coverage / (60 + b_rank), union)
+    bmax = np.maximum(bm25.max(1, keepdims=True), 1e-9)
+    out[f"cos + {weight}*bm25/max"] = (cos + weight * bm25 * lex_mask / bmax, union)
+    out[f"cos + {weight}*match (default)"] = (cos + weight * match, union)
+    return out
+
+
+def sentence_match(run: Run, fused: np.ndarray, mask: np.ndarray, top: int = 10) -> np.ndarray:
+    """Rerank feature: for each question's ``top`` fused candidates, the best idf-weighted share
+    of the question's terms found inside ONE sentence of the passage (a proximity signal)."""
+    from assistant.chunk import split_sentences
+    from assistant.normalize import analyze
+
+    n = len(run.passages)
+    lex = LexicalIndex.build([p.text for p in run.passages])
+    vocab, csc = lex.retriever.vocab_dict, lex.retriever.scores
+    sent_terms: dict[int, list[set[str]]] = {}
+    out = np.zeros(fused.shape, np.float32)
+    for i, q in enumerate(run.queries):
+        terms = list(dict.fromkeys(lex.query_terms(q.text)))
+        idf = {}
+        for t in terms:
+            tid = vocab.get(t)
+            df = 0 if tid is None else int(csc["indptr"][tid + 1] - csc["indptr"][tid])
+            idf[t] = float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+        total = sum(idf.values())
+        if not total:
+            continue
+        ids = np.flatnonzero(mask[i])
+        for j in ids[np.argsort(-fused[i, ids], kind="stable")][:top]:
+            if j not in sent_terms:
+                text = run.passages[j].text
+                sent_terms[j] = [set(analyze(text[a:b])) for a, b in split_sentences(text, 0, len(text))]
+            out[i, j] = max((sum(idf[t] for t in terms if t in s) for s in sent_terms[j]), default=0) / total
+    return out
+
+
+def _ranks(scores, mask):
+    order = np.argsort(-np.where(mask, scores, -np.inf), axis=1, kind="stable")
+    ranks = np.empty_like(order)
+    np.put_along_axis(ranks, order, np.arange(1, scores.shape[1] + 1)[None, :], axis=1)
+    return np.where(mask, ranks, np.inf)
+
+
+def row(label: str, s) -> str:
+    return (f"| {label} | {s.top[1]:.3f} | {s.top[5]:.3f} | {s.top[20]:.3f} | {s.mrr:.3f} | {s.ndcg:.3f} "
+            f"| {s.answer_top[1]:.3f} |")
+
+
+HEAD = "| run / ranker | top-1 | top-5 | top-20 | MRR@10 | nDCG@10 | ans@1 |\n|---|---|---|---|---|---|---|"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--eval-dir", type=Path, default=find_eval_dir())
+    args = ap.parse_args()
+    from assistant.embed import SentenceTransformerEmbedder
+
+    embedder = SentenceTransformerEmbedder()
+    cache = EmbeddingCache.for_embedder(embedder)
+    runs = {name: Run(name, args.eval_dir, embedder, cache) for name in RUNS}
+
+    print("## Rankers (default analysis: normalise + stem + stopwords)\n" + HEAD)
+    for run in runs.values():
+        for label, (fused, mask) in variants(run).items():
+            print(row(f"{run.name} · {label}", run.evaluate(fused, mask)))
+
+    print("\n## Weight grid and cross-check (MRR@10; margin = fused - best single method)")
+    grid = [round(x, 2) for x in np.arange(0.05, 0.55, 0.05)]
+    table = {}
+    for run in runs.values():
+        best = max(run.evaluate(*variants(run)[m]).mrr for m in ("bm25", "dense"))
+        table[run.name] = {w: run.evaluate(*variants(run, w)[f"cos + {w}*match (default)"]).mrr - best
+                           for w in grid}
+    print("| w | " + " | ".join(runs) + " |\n|---|" + "---|" * len(runs))
+    for w in grid:
+        print(f"| {w} | " + " | ".join(f"{table[n][w]:+.3f}" for n in runs) + " |")
+    dev = list(RUNS)[:2]
+    for tune, test in (dev, dev[::-1]):
+        w = max(grid, key=lambda x, t=tune: table[t][x])
+        print(f"tuned on {tune}: w={w} ({table[tune][w]:+.3f}); on {test}: {table[test][w]:+.3f}")
+    w = max(grid, key=lambda x: (min(table[n][x] for n in dev), table["pooled"][x]))
+    print(f"minimax over both sets: w={w} (worst set {min(table[n][w] for n in dev):+.3f})")
+
+    print("\n## Candidate depth per retriever (default ranker, MRR@10)")
+    for run in runs.values():
+        print(run.name + ": " + ", ".join(
+            f"{d}: {run.evaluate(*variants(run, depth=d)[DEFAULT], depth=d).mrr:.3f}" for d in (20, 50, 100)))
+    pooled = runs["pooled"]
+
+    print("\n## Rerank of the top 10 by sentence-level match (fused + r * best sentence share)\n" + HEAD)
+    for run in runs.values():
+        fused, mask = variants(run)[DEFAULT]
+        feature = sentence_match(run, fused, mask)
+        for r in (0.0, 0.05, 0.1, 0.2):
+            print(row(f"{run.name} · r={r}", run.evaluate(fused + r * feature, mask)))
+
+    print("\n## Ablation on the pooled run\n" + HEAD)
+    label = DEFAULT
+    for name, opts in (("full system", {}), ("no Arabic normalisation", {"normalise": False}),
+                       ("no stemming", {"stem": False}), ("no stopwords", {"stopwords": False})):
+        print(row(f"{name} · fused", pooled.evaluate(*variants(pooled, **opts)[label])))
+        print(row(f"{name} · bm25 alone", pooled.evaluate(*variants(pooled, **opts)["bm25"])))
+    print(row("no fusion (dense alone)", pooled.evaluate(*variants(pooled)["dense"])))
+    print(row("RRF instead of score fusion", pooled.evaluate(*variants(pooled)["rrf (k=60, bm25 weight = coverage)"])))
+
+
+if __name__ == "__main__":
+    main()
