@@ -55,12 +55,13 @@ class RunResult:
     embedded_passages: int  # passages embedded afresh (0 when the cache had them all)
     embedded_queries: int
     methods: tuple[MethodResult, ...] = field(default_factory=tuple)
+    query_embed_ms: float | None = None  # per fresh question (batched); None when all were cached
 
     def to_dict(self) -> dict:
         return {"name": self.name, "documents": self.documents, "passages": self.passages,
                 "questions": self.questions, "build_seconds": self.build_seconds,
                 "embedded_passages": self.embedded_passages, "embedded_queries": self.embedded_queries,
-                "methods": [m.to_dict() for m in self.methods]}
+                "query_embed_ms": self.query_embed_ms, "methods": [m.to_dict() for m in self.methods]}
 
 
 def load_queries(path: Path) -> list[EvalQuery]:
@@ -102,7 +103,9 @@ def run_eval(name: str, corpus_paths: list[Path], queries: list[EvalQuery], embe
     cached = CachedQueryEmbedder(embedder, cache)
     before = len(cache.vectors("documents"))
     fresh_queries = len({q.text for q in queries} - _cached_texts(cache, [q.text for q in queries]))
+    t0 = time.perf_counter()
     cached.embed_queries([q.text for q in queries])  # one batched call; searches then hit the cache
+    embed_ms = round(1000 * (time.perf_counter() - t0) / fresh_queries, 1) if fresh_queries else None
     with tempfile.TemporaryDirectory(prefix="assistant-eval-") as tmp:
         t0 = time.perf_counter()
         build_index(docs, cached, Path(tmp), settings=settings, reuse=cache.vectors("documents"),
@@ -116,7 +119,7 @@ def run_eval(name: str, corpus_paths: list[Path], queries: list[EvalQuery], embe
         passages = len(index.passages)
         del index, searcher
     return RunResult(name, len(docs), passages, len(queries), round(build_seconds, 2), embedded,
-                     fresh_queries, results)
+                     fresh_queries, results, embed_ms)
 
 
 def _cached_texts(cache: EmbeddingCache, texts: list[str]) -> set[str]:
