@@ -92,3 +92,15 @@ def test_hybrid_score_is_cosine_plus_weighted_match(searcher):
     for h in hits:
         assert h.score == pytest.approx(h.scores["dense"] + MATCH_WEIGHT * h.scores["match"], abs=1e-6)
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+@pytest.mark.integration
+def test_english_questions_on_the_seeds_rank_as_dense_alone(seeds_searcher):
+    """The real model on the real seeds: an English question gets no lexical term, so the default
+    ranker returns exactly the dense ranking (no loss for cross-lingual questions)."""
+    for q in ("How many car bombs were used in the attack on the prison?",
+              "How many SDF fighters were killed?"):
+        hybrid = seeds_searcher.search(q, 5)
+        dense = seeds_searcher.search(q, 5, method="dense")
+        assert [h.passage.passage_id for h in hybrid] == [h.passage.passage_id for h in dense]
+        assert all(h.scores["match"] == 0.0 for h in hybrid)
