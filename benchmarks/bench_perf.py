@@ -110,11 +110,14 @@ def doc_throughput(embedders: dict, baseline_model, texts: list[str], repeats: i
     return {name: median(r) for name, r in rates.items()}, cosine
 
 
-def quality(index, ref, queries, doc_vecs: np.ndarray, query_vecs: np.ndarray) -> tuple[float, float]:
-    """MRR@10 (hybrid, dense) with these document and query vectors on the pooled index."""
+def quality(index, ref, corpus, doc_vecs: np.ndarray, query_vecs: np.ndarray) -> tuple[float, float]:
+    """MRR@10 (hybrid, dense) with these vectors (rows as in ``corpus``) on the pooled index."""
     from assistant.dense import DenseIndex
     from assistant.search import Searcher
 
+    queries = corpus.queries
+    row = {p.passage_id: i for i, p in enumerate(corpus.passages)}
+    doc_vecs = doc_vecs[[row[p.passage_id] for p in index.passages]]  # the index may order differently
     texts = [q.text for q in queries]
     table = VectorTable(ref, texts, query_vecs)
     swapped = type(index)(index.folder, {**index.manifest, "model": {**index.manifest["model"],
@@ -244,9 +247,9 @@ def main() -> None:
         base_lat = baseline_latency(fp32.model, docs["fp32"], pooled.passages, questions)
         base_dense, base_bm25 = baseline_mrr(fp32.model, pooled.passages, pooled.queries, docs["fp32"], qv["fp32"])
         combos = {"fp32": ("fp32", "fp32"), "bf16": ("bf16", "bf16"), "int8": ("bf16", "int8")}
-        mrr = {name: quality(index, fp32, pooled.queries, docs[d], qv[q]) for name, (d, q) in combos.items()}
+        mrr = {name: quality(index, fp32, pooled, docs[d], qv[q]) for name, (d, q) in combos.items()}
         for dim in (512, 256, 128):
-            mrr[f"bf16 dim {dim}"] = quality(index, fp32, pooled.queries, _cut(docs["bf16"], dim),
+            mrr[f"bf16 dim {dim}"] = quality(index, fp32, pooled, _cut(docs["bf16"], dim),
                                               _cut(qv["bf16"], dim))
 
     n_q = len(pooled.queries)
