@@ -157,6 +157,29 @@ def sentence_match(run: Run, fused: np.ndarray, mask: np.ndarray, top: int = 10)
     return out
 
 
+def window_rerank(run: Run, fused, mask, embedder, cache, sample: int, top: int = 5, seed: int = 0):
+    """Dense rerank on a random sample of questions: each of the ``top`` candidates' cosine is
+    replaced by the best of (passage, two-sentence windows) — windows embedded as documents."""
+    from assistant.chunk import split_sentences
+
+    rows = sorted(np.random.default_rng(seed).choice(len(run.queries), sample, replace=False).tolist())
+    cached = CachedQueryEmbedder(embedder, cache)
+    qv = cached.embed_queries([run.queries[i].text for i in rows])
+    out = fused.copy()
+    windows: dict[int, np.ndarray] = {}
+    for r, i in enumerate(rows):
+        ids = np.flatnonzero(mask[i])
+        for j in ids[np.argsort(-fused[i, ids], kind="stable")][:top]:
+            if j not in windows:
+                text = run.passages[j].text
+                sents = split_sentences(text, 0, len(text))
+                texts = [text[a:b] for (a, _), (_, b) in zip(sents, sents[1:], strict=False)] or [text]
+                windows[j] = cached.embed_documents(texts)
+            out[i, j] += max(0.0, float((windows[j] @ qv[r]).max()) - run.cos[i, j])
+    cache.save()
+    return rows, out
+
+
 def _ranks(scores, mask):
     order = np.argsort(-np.where(mask, scores, -np.inf), axis=1, kind="stable")
     ranks = np.empty_like(order)
@@ -175,6 +198,8 @@ HEAD = "| run / ranker | top-1 | top-5 | top-20 | MRR@10 | nDCG@10 | ans@1 |\n|-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--eval-dir", type=Path, default=find_eval_dir())
+    ap.add_argument("--window-sample", type=int, default=0,
+                    help="also try the dense sentence-window rerank on this many pooled questions (slow)")
     args = ap.parse_args()
     from assistant.embed import SentenceTransformerEmbedder
 
@@ -218,6 +243,13 @@ def main() -> None:
         feature = sentence_match(run, fused, mask)
         for r in (0.0, 0.05, 0.1, 0.2):
             print(row(f"{run.name} · r={r}", run.evaluate(fused + r * feature, mask)))
+
+    if args.window_sample:
+        fused, mask = variants(pooled)[DEFAULT]
+        rows, reranked = window_rerank(pooled, fused, mask, embedder, cache, args.window_sample)
+        print(f"\n## Dense sentence-window rerank, top 5, sample of {len(rows)} pooled questions\n" + HEAD)
+        print(row("default ranker", pooled.evaluate(fused, mask, rows=rows)))
+        print(row("+ best two-sentence window cosine", pooled.evaluate(reranked, mask, rows=rows)))
 
     latin = [i for i, q in enumerate(pooled.queries) if re.search("[A-Za-z]{3,}", q.text)]
     print(f"\n## Questions with Latin-script words (pooled, n={len(latin)})\n" + HEAD)
