@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .normalize import STOPWORDS, normalize_arabic
+from .normalize import STOPWORDS, normalize_arabic, normalize_with_offsets
 
 
 @dataclass(frozen=True)
@@ -41,14 +41,8 @@ class Folded:
 
 
 def fold(text: str, base: int = 0) -> Folded:
-    out: list[str] = []
-    index: list[int] = []
-    for i, ch in enumerate(text):
-        for c in normalize_arabic(ch):
-            out.append(c)
-            index.append(i)
-    index.append(len(text))
-    return Folded(text, "".join(out), tuple(index), base)
+    folded, origin = normalize_with_offsets(text)
+    return Folded(text, folded, (*origin, len(text)), base)
 
 
 _WORD = re.compile(r"[^\W\d_]+|\d+")

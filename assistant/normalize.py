@@ -39,6 +39,21 @@ def normalize_arabic(text: str) -> str:
     return text.translate(_CHAR_MAP).casefold()
 
 
+def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
+    """``normalize_arabic(text)`` plus, for each of its characters, the offset it came from.
+
+    Normalisation maps or deletes one character at a time, so folding each character on its own
+    gives the same string and an exact way back to original offsets (for highlighting and spans).
+    """
+    chars: list[str] = []
+    origin: list[int] = []
+    for i, ch in enumerate(text):
+        for c in normalize_arabic(ch):
+            chars.append(c)
+            origin.append(i)
+    return "".join(chars), origin
+
+
 # A token is a run of letters/digits; Arabic letters are \w in Python's re.
 _TOKEN = re.compile(r"[^\W_]+")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .normalize import STOPWORDS, normalize_arabic, stem_tokens, tokenize
+from .normalize import STOPWORDS, normalize_with_offsets, stem_tokens, tokenize
 
 # HTML's five, plus Markdown/LaTeX/template syntax that must stay literal when the HTML passes
 # through a Markdown renderer. One translate pass, so entities are never escaped twice.
@@ -32,21 +32,6 @@ def esc_lines(text: str) -> str:
     return "<br>".join(esc(line) for line in text.split("\n"))
 
 
-def normalized_with_offsets(text: str) -> tuple[str, list[int]]:
-    """``normalize_arabic(text)`` plus, for each of its characters, the index it came from.
-
-    Normalisation only maps or deletes characters one at a time, so folding each character
-    on its own gives the same string and an exact way back to the original offsets.
-    """
-    chars: list[str] = []
-    origin: list[int] = []
-    for i, ch in enumerate(text):
-        for c in normalize_arabic(ch):
-            chars.append(c)
-            origin.append(i)
-    return "".join(chars), origin
-
-
 @lru_cache(maxsize=256)
 def query_terms(question: str) -> tuple[frozenset[str], frozenset[str]]:
     """The question's content words, normalised, and their stems."""
@@ -63,7 +48,7 @@ def term_spans(text: str, question: str) -> list[Span]:
     words, stems = query_terms(question)
     if not words:
         return []
-    norm, origin = normalized_with_offsets(text)
+    norm, origin = normalize_with_offsets(text)
     found = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(norm)]
     if not found:
         return []

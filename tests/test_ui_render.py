@@ -9,8 +9,9 @@ import re
 import pytest
 
 from assistant.answer import Answer, AnswerSentence, Claim
+from assistant.normalize import normalize_with_offsets
 from assistant.records import Hit, Passage, Source
-from assistant.render import document_html, esc, highlight, normalized_with_offsets, term_spans
+from assistant.render import document_html, esc, highlight, term_spans
 from assistant.ui_views import (
     NOT_FOUND,
     answer_markdown,
@@ -36,7 +37,7 @@ def test_esc_neutralises_html_markdown_and_templates():
 
 def test_normalized_offsets_point_back_to_the_original():
     text = "خارج السِّجن التي استمرّت"
-    norm, origin = normalized_with_offsets(text)
+    norm, origin = normalize_with_offsets(text)
     assert norm == "خارج السجن التي استمرت"
     assert len(origin) == len(norm)
     assert [text[i] for i in origin][5:10] == list("السجن")  # harakat dropped, letters kept in place
