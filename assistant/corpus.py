@@ -19,16 +19,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .formats import document_from_text, read_document
+from .formats import document_from_text
 from .lock import index_lock
 from .records import Document, Source
 from .sources import (
     METADATA_FILE,
-    RECORD_SUFFIXES,
     SUPPORTED_SUFFIXES,
     SourceError,
     load_metadata,
-    read_jsonl,
+    read_file,
     sha256_text,
 )
 from .store import POINTER, BuildSettings, IndexStateError, build_index, read_stored
@@ -146,11 +145,7 @@ def iter_candidates(paths: list[Path], skipped: list[str], exclude: Path | None 
                 skipped.append(f"{path}: unsupported file type (supported: {SUPPORTED})")
                 continue
             try:
-                if path.suffix.lower() in RECORD_SUFFIXES:
-                    docs = list(read_jsonl(path, base))
-                else:
-                    rel = path.relative_to(base).as_posix()
-                    docs = [read_document(path, base, metadata.get(rel) or metadata.get(path.stem))]
+                docs = read_file(path, base, metadata)
             except SourceError as exc:
                 skipped.append(str(exc))
                 continue

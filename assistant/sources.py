@@ -228,6 +228,16 @@ def iter_source_files(root: Path) -> Iterator[Path]:
             yield path
 
 
+def read_file(path: Path, base: Path, metadata: dict[str, dict]) -> list[Document]:
+    """The documents in one file: one per .jsonl record, else one (metadata from the sidecar)."""
+    if path.suffix.lower() in RECORD_SUFFIXES:
+        return list(read_jsonl(path, base))
+    from .formats import read_document  # .md front matter, .html, .pdf, .docx
+
+    rel = path.relative_to(base).as_posix()
+    return [read_document(path, base, metadata.get(rel) or metadata.get(path.stem))]
+
+
 def read_documents(roots: list[Path]) -> list[Document]:
     """Read every supported file under the given files/folders; ids must be unique."""
     docs: list[Document] = []
@@ -238,14 +248,7 @@ def read_documents(roots: list[Path]) -> list[Document]:
         base = root if root.is_dir() else root.parent
         metadata = load_metadata(base)
         for path in iter_source_files(root):
-            if path.suffix.lower() in RECORD_SUFFIXES:
-                new = list(read_jsonl(path, base))
-            else:
-                from .formats import read_document  # .md front matter, .html, .pdf, .docx
-
-                rel = path.relative_to(base).as_posix()
-                new = [read_document(path, base, metadata.get(rel) or metadata.get(path.stem))]
-            for doc in new:
+            for doc in read_file(path, base, metadata):
                 if doc.doc_id in seen:
                     raise SourceError(f"duplicate document id {doc.doc_id!r} in {doc.source.path} "
                                       f"and {seen[doc.doc_id]}")
