@@ -200,6 +200,7 @@ def main() -> None:
     ap.add_argument("--eval-dir", type=Path, default=find_eval_dir())
     ap.add_argument("--window-sample", type=int, default=0,
                     help="also try the dense sentence-window rerank on this many pooled questions (slow)")
+    ap.add_argument("--window-seed", type=int, default=0, help="random seed of that sample")
     args = ap.parse_args()
     from assistant.embed import SentenceTransformerEmbedder
 
@@ -246,7 +247,8 @@ def main() -> None:
 
     if args.window_sample:
         fused, mask = variants(pooled)[DEFAULT]
-        rows, reranked = window_rerank(pooled, fused, mask, embedder, cache, args.window_sample)
+        rows, reranked = window_rerank(pooled, fused, mask, embedder, cache, args.window_sample,
+                                      seed=args.window_seed)
         print(f"\n## Dense sentence-window rerank, top 5, sample of {len(rows)} pooled questions\n" + HEAD)
         print(row("default ranker", pooled.evaluate(fused, mask, rows=rows)))
         print(row("+ best two-sentence window cosine", pooled.evaluate(reranked, mask, rows=rows)))
