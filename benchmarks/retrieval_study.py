@@ -98,6 +98,27 @@ class Run:
         return score_run(rankings, [set(q.gold_ids) for q in qs], texts, [q.answers for q in qs])
 
 
+def chunking_table(eval_dir: Path) -> None:
+    """BM25 alone under other chunk sizes (the dense side would need re-embedding every passage)."""
+    print("\n## Chunk size / overlap, BM25 alone (MRR@10; passages in brackets)")
+    for max_chars, overlap in ((400, 0), (700, 0), (700, 1), (1000, 0), (1500, 0)):
+        cells = []
+        for name, sets in RUNS.items():
+            docs = read_documents([eval_dir / s / "corpus.jsonl" for s in sets])
+            queries = [q for s in sets for q in load_queries(eval_dir / s / "queries.jsonl")]
+            passages = [p for d in docs for p in chunk_document(d, max_chars, overlap)]
+            lex = LexicalIndex.build([p.text for p in passages])
+            rankings = []
+            for q in queries:
+                scores = lex.scores(q.text)
+                ids = [i for i in np.argsort(-scores, kind="stable")[:DEPTH] if scores[i] > 0]
+                rankings.append(dedupe_docs(passages[i].doc_id for i in ids))
+            s = score_run(rankings, [set(q.gold_ids) for q in queries], [[] for _ in queries],
+                          [q.answers for q in queries])
+            cells.append(f"{name} {s.mrr:.3f} ({len(passages)})")
+        print(f"max_chars={max_chars} overlap={overlap}: " + ", ".join(cells))
+
+
 def top_mask(scores: np.ndarray, depth: int) -> np.ndarray:
     depth = min(depth, scores.shape[1])
     idx = np.argpartition(-scores, depth - 1, axis=1)[:, :depth]
@@ -200,8 +221,11 @@ def main() -> None:
     ap.add_argument("--eval-dir", type=Path, default=find_eval_dir())
     ap.add_argument("--window-sample", type=int, default=0,
                     help="also try the dense sentence-window rerank on this many pooled questions (slow)")
+    ap.add_argument("--chunks", action="store_true", help="only the BM25 chunk-size table (no model)")
     ap.add_argument("--window-seed", type=int, default=0, help="random seed of that sample")
     args = ap.parse_args()
+    if args.chunks:
+        return chunking_table(args.eval_dir)
     from assistant.embed import SentenceTransformerEmbedder
 
     embedder = SentenceTransformerEmbedder()
