@@ -276,6 +276,11 @@ def main() -> None:
         print(f"\n## Dense sentence-window rerank, top 5, sample of {len(rows)} pooled questions\n" + HEAD)
         print(row("default ranker", pooled.evaluate(fused, mask, rows=rows)))
         print(row("+ best two-sentence window cosine", pooled.evaluate(reranked, mask, rows=rows)))
+        first = len(runs["xquad_ar"].queries)  # pooled questions: xquad_ar's, then tydiqa_goldp_ar's
+        for label, part in (("xquad_ar", [i for i in rows if i < first]),
+                            ("tydiqa_goldp_ar", [i for i in rows if i >= first])):
+            print(row(f"{label} part, default", pooled.evaluate(fused, mask, rows=part)))
+            print(row(f"{label} part, + windows", pooled.evaluate(reranked, mask, rows=part)))
 
     latin = [i for i, q in enumerate(pooled.queries) if re.search("[A-Za-z]{3,}", q.text)]
     print(f"\n## Questions with Latin-script words (pooled, n={len(latin)})\n" + HEAD)
