@@ -95,13 +95,13 @@ def build(sources: tuple[Path, ...], index_dir: Path | None, model_path: str | N
         assistant build --source seeds/ --index index/
     """
     from .sources import read_documents
-    from .store import BuildSettings, build_index
+    from .store import build_index
 
     config = Config.from_env(index_dir=index_dir, model_path=model_path)
     roots = list(sources) or [DEFAULT_SOURCE]
     docs = read_documents(roots)
     embedder = make_embedder(config)
-    settings = BuildSettings(max_chars=config.max_passage_chars, overlap=config.overlap_sentences)
+    settings = _build_settings(config)
     gen = build_index(docs, embedder, config.index_dir, settings=settings,
                       source_roots=[str(r) for r in roots], show_progress=True)
     manifest = json.loads((gen / "manifest.json").read_text("utf-8"))
@@ -253,11 +253,10 @@ def eval_cmd(corpora, query_files, methods, ks, json_out, model_path) -> None:
             --queries ../shared/eval/xquad_ar/queries.jsonl --method dense --method hybrid
     """
     from .evaluate import load_queries, run_eval
-    from .store import BuildSettings
 
     config = Config.from_env(model_path=model_path)
     queries = [q for path in query_files for q in load_queries(path)]
-    settings = BuildSettings(max_chars=config.max_passage_chars, overlap=config.overlap_sentences)
+    settings = _build_settings(config)
     run = run_eval("+".join(p.parent.name or p.stem for p in corpora), list(corpora), queries,
                    make_embedder(config), methods=tuple(dict.fromkeys(methods)), settings=settings,
                    ks=tuple(sorted(set(ks))),
@@ -280,10 +279,9 @@ def eval_suite(eval_dir, methods, json_out, model_path) -> None:
         assistant eval-suite --json eval-results.json
     """
     from .evaluate import run_suite
-    from .store import BuildSettings
 
     config = Config.from_env(model_path=model_path)
-    settings = BuildSettings(max_chars=config.max_passage_chars, overlap=config.overlap_sentences)
+    settings = _build_settings(config)
     runs = run_suite(make_embedder(config), eval_dir, methods=tuple(dict.fromkeys(methods)),
                      settings=settings,
                      searcher_options={"candidates": config.candidates, "rrf_k": config.rrf_k})

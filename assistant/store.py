@@ -18,7 +18,7 @@ import os
 import shutil
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +47,9 @@ class BuildSettings:
     overlap: int = 0
     stem: bool = True
     stopwords: bool = True
+    # The document title joins each passage's lexical text (not its dense text or displayed text):
+    # TyDi QA MRR@10 0.968 -> 0.974, pooled 0.961 -> 0.964 (README "Retrieval quality").
+    lexical_title: bool = True
 
 
 @dataclass
@@ -97,7 +100,9 @@ def _build_index(docs, embedder, index_dir: Path, *, settings, source_roots, sho
         raise IndexStateError("the documents contain no indexable text")
     vectors = embed_passages(passages, embedder, reuse or {}, show_progress=show_progress)
     dense = DenseIndex.build(vectors)
-    lexical = LexicalIndex.build([p.text for p in passages], stem=settings.stem, stopwords=settings.stopwords)
+    titles = {d.doc_id: d.source.title for d in docs} if settings.lexical_title else {}
+    lexical = LexicalIndex.build([f"{titles.get(p.doc_id, '')}\n{p.text}" for p in passages],
+                                 stem=settings.stem, stopwords=settings.stopwords)
 
     index_dir.mkdir(parents=True, exist_ok=True)
     gen = index_dir / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
@@ -119,8 +124,7 @@ def _build_index(docs, embedder, index_dir: Path, *, settings, source_roots, sho
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "model": {"id": embedder.model_id, "weights_hash": embedder.weights_hash, "dim": embedder.dim},
             "versions": expected_versions(settings),
-            "settings": {"max_chars": settings.max_chars, "overlap": settings.overlap,
-                         "stem": settings.stem, "stopwords": settings.stopwords, "bm25": BM25_PARAMS},
+            "settings": {**asdict(settings), "bm25": BM25_PARAMS},
             "dense": dense.describe(),
             "source_roots": source_roots or [],
             "documents": {d.doc_id: {"path": d.source.path, "sha256": d.sha256,
