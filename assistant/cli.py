@@ -212,175 +212,12 @@ def model_cmd(model_path: str | None) -> None:
     click.echo(resolve_model_path(model_path) if model_path else fetch_model())
 
 
-_eval_methods = click.option("--method", "methods", multiple=True, default=("bm25", "dense", "hybrid"),
-                             type=click.Choice(["bm25", "dense", "hybrid"]), show_default=True,
-                             help="Method to score; repeatable.")
-_eval_json = click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
-                          help="Also write the full results as JSON to this file.")
-
-
-def _report_eval(runs, json_out: Path | None) -> None:
-    from .evaluate import format_table
-
-    for run in runs:
-        click.echo(f"{run.name}: {run.documents} documents, {run.passages} passages, {run.questions} "
-                   f"questions; index built in {run.build_seconds:.1f} s, {run.embedded_passages} passages "
-                   f"and {run.embedded_queries} questions embedded afresh (the rest from the cache)"
-                   + (f"; {run.query_embed_ms:.0f} ms per question embedding" if run.query_embed_ms else ""))
-    click.echo(format_table(runs))
-    if json_out:
-        json_out.write_text(json.dumps([r.to_dict() for r in runs], ensure_ascii=False, indent=1), "utf-8")
-
-
-@cli.command(name="eval")
-@click.option("--corpus", "corpora", multiple=True, required=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help='JSONL of {"id", "title", "text"} documents; repeatable (pooled).')
-@click.option("--queries", "query_files", multiple=True, required=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help='JSONL of {"id", "text", "answers", "gold_ids"} questions; repeatable.')
-@_eval_methods
-@click.option("--k", "ks", multiple=True, type=click.IntRange(1, 50), default=(1, 5, 20), show_default=True,
-              help="Cut-offs for top-k accuracy; repeatable.")
-@_eval_json
-@model_option
-def eval_cmd(corpora, query_files, methods, ks, json_out, model_path) -> None:
-    """Measure retrieval quality on questions with known gold documents (temporary index).
-
-    \b
-    Example:
-        assistant eval --corpus ../shared/eval/xquad_ar/corpus.jsonl \\
-            --queries ../shared/eval/xquad_ar/queries.jsonl --method dense --method hybrid
-    """
-    from .evaluate import load_queries, run_eval
-
-    config = Config.from_env(model_path=model_path)
-    queries = [q for path in query_files for q in load_queries(path)]
-    settings = _build_settings(config)
-    run = run_eval("+".join(p.parent.name or p.stem for p in corpora), list(corpora), queries,
-                   make_embedder(config), methods=tuple(dict.fromkeys(methods)), settings=settings,
-                   ks=tuple(sorted(set(ks))),
-                   searcher_options={"candidates": config.candidates, "rrf_k": config.rrf_k})
-    _report_eval([run], json_out)
-
-
-@cli.command(name="eval-suite")
-@click.option("--eval-dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
-              help="Folder with xquad_ar/ and tydiqa_goldp_ar/ (default: ../shared/eval, "
-                   "or $ASSISTANT_EVAL_DIR).")
-@_eval_methods
-@_eval_json
-@model_option
-def eval_suite(eval_dir, methods, json_out, model_path) -> None:
-    """Reproduce the README's retrieval table: each eval set alone, then both pooled.
-
-    \b
-    Example:
-        assistant eval-suite --json eval-results.json
-    """
-    from .evaluate import run_suite
-
-    config = Config.from_env(model_path=model_path)
-    settings = _build_settings(config)
-    runs = run_suite(make_embedder(config), eval_dir, methods=tuple(dict.fromkeys(methods)),
-                     settings=settings,
-                     searcher_options={"candidates": config.candidates, "rrf_k": config.rrf_k})
-    _report_eval(runs, json_out)
-
-
 def _build_settings(config: Config):
     from .store import BuildSettings
 
     return BuildSettings(max_chars=config.max_passage_chars, overlap=config.overlap_sentences)
 
 
-@cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@index_option
-@model_option
-def add(paths: tuple[Path, ...], index_dir: Path | None, model_path: str | None) -> None:
-    """Add or update documents (.txt .md .html .pdf .docx .jsonl files or folders).
-
-    Only new or changed text is embedded; unreadable files are skipped with a message.
-
-    \b
-    Example:
-        assistant add reports/ article.pdf --index index/
-    """
-    from .corpus import add_paths
-
-    config = Config.from_env(index_dir=index_dir, model_path=model_path)
-    report = add_paths(config.index_dir, list(paths), lambda: make_embedder(config),
-                       settings=_build_settings(config), show_progress=True)
-    for message in report.skipped:
-        click.echo(f"skipped: {message}", err=True)
-    for name, doc_id in report.duplicates:
-        click.echo(f"duplicate: {name} has the same text as indexed document {doc_id}; not added", err=True)
-    for label, ids in (("added", report.added), ("updated", report.updated)):
-        for doc_id in ids:
-            click.echo(f"{label}: {doc_id}")
-    if report.unchanged:
-        click.echo(f"unchanged: {len(report.unchanged)} documents")
-    click.echo(f"index {config.index_dir}: {report.documents} documents, {report.passages} passages "
-               f"({report.embedded} newly embedded)")
-
-
-@cli.command()
-@click.argument("doc_ids", nargs=-1, required=True)
-@index_option
-def remove(doc_ids: tuple[str, ...], index_dir: Path | None) -> None:
-    """Remove documents by id (see `assistant list`); nothing is re-embedded.
-
-    \b
-    Example:
-        assistant remove 003_3e8898654369a8c4 --index index/
-    """
-    from .corpus import remove_documents
-
-    config = Config.from_env(index_dir=index_dir)
-    counts = remove_documents(config.index_dir, list(doc_ids))
-    click.echo(f"removed: {', '.join(counts['removed'])}")
-    click.echo(f"index {config.index_dir}: {counts['documents']} documents, {counts['passages']} passages")
-
-
-@cli.command(name="list")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per document.")
-@index_option
-def list_cmd(as_json: bool, index_dir: Path | None) -> None:
-    """List the indexed documents with their metadata and passage counts.
-
-    \b
-    Example:
-        assistant list --index index/ --json
-    """
-    from .corpus import list_documents
-
-    config = Config.from_env(index_dir=index_dir)
-    for info in list_documents(config.index_dir):
-        if as_json:
-            click.echo(json.dumps(info.to_dict(), ensure_ascii=False))
-            continue
-        label = " · ".join(x for x in (info.title, info.outlet, info.date) if x)
-        click.echo(f"{info.doc_id}\t{info.passages} passages\t{label}")
-
-
-@cli.command()
-@index_option
-@model_option
-def rebuild(index_dir: Path | None, model_path: str | None) -> None:
-    """Re-chunk and re-embed every indexed document from its stored text (after a model or
-    version change; the original files are not needed).
-
-    \b
-    Example:
-        assistant rebuild --index index/
-    """
-    from .corpus import rebuild as rebuild_index
-
-    config = Config.from_env(index_dir=index_dir, model_path=model_path)
-    counts = rebuild_index(config.index_dir, make_embedder(config), settings=_build_settings(config),
-                           show_progress=True)
-    click.echo(f"rebuilt {config.index_dir}: {counts['documents']} documents, {counts['passages']} passages")
 
 
 @cli.command()
@@ -426,6 +263,10 @@ def ask(question, top_k, as_json, index_dir, model_path) -> None:
     check_query(question, config.max_query_chars)  # fail before loading the model
     answer = answer_question(open_searcher(config), question, top_k)
     click.echo(json.dumps(answer.to_dict(), ensure_ascii=False) if as_json else answer_text(answer))
+
+
+# Commands of their own modules register themselves on `cli` when imported.
+from . import cli_corpus, cli_eval  # noqa: E402, F401
 
 
 def main() -> None:

@@ -1,0 +1,86 @@
+"""`assistant eval` and `eval-suite`: retrieval quality on QA sets in the ../shared/eval format."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from .cli import _build_settings, cli, make_embedder, model_option
+from .config import Config
+
+_eval_methods = click.option("--method", "methods", multiple=True, default=("bm25", "dense", "hybrid"),
+                             type=click.Choice(["bm25", "dense", "hybrid"]), show_default=True,
+                             help="Method to score; repeatable.")
+_eval_json = click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
+                          help="Also write the full results as JSON to this file.")
+
+
+def _report_eval(runs, json_out: Path | None) -> None:
+    from .evaluate import format_table
+
+    for run in runs:
+        click.echo(f"{run.name}: {run.documents} documents, {run.passages} passages, {run.questions} "
+                   f"questions; index built in {run.build_seconds:.1f} s, {run.embedded_passages} passages "
+                   f"and {run.embedded_queries} questions embedded afresh (the rest from the cache)"
+                   + (f"; {run.query_embed_ms:.0f} ms per question embedding" if run.query_embed_ms else ""))
+    click.echo(format_table(runs))
+    if json_out:
+        json_out.write_text(json.dumps([r.to_dict() for r in runs], ensure_ascii=False, indent=1), "utf-8")
+
+
+@cli.command(name="eval")
+@click.option("--corpus", "corpora", multiple=True, required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help='JSONL of {"id", "title", "text"} documents; repeatable (pooled).')
+@click.option("--queries", "query_files", multiple=True, required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help='JSONL of {"id", "text", "answers", "gold_ids"} questions; repeatable.')
+@_eval_methods
+@click.option("--k", "ks", multiple=True, type=click.IntRange(1, 50), default=(1, 5, 20), show_default=True,
+              help="Cut-offs for top-k accuracy; repeatable.")
+@_eval_json
+@model_option
+def eval_cmd(corpora, query_files, methods, ks, json_out, model_path) -> None:
+    """Measure retrieval quality on questions with known gold documents (temporary index).
+
+    \b
+    Example:
+        assistant eval --corpus ../shared/eval/xquad_ar/corpus.jsonl \\
+            --queries ../shared/eval/xquad_ar/queries.jsonl --method dense --method hybrid
+    """
+    from .evaluate import load_queries, run_eval
+
+    config = Config.from_env(model_path=model_path)
+    queries = [q for path in query_files for q in load_queries(path)]
+    settings = _build_settings(config)
+    run = run_eval("+".join(p.parent.name or p.stem for p in corpora), list(corpora), queries,
+                   make_embedder(config), methods=tuple(dict.fromkeys(methods)), settings=settings,
+                   ks=tuple(sorted(set(ks))),
+                   searcher_options={"candidates": config.candidates, "rrf_k": config.rrf_k})
+    _report_eval([run], json_out)
+
+
+@cli.command(name="eval-suite")
+@click.option("--eval-dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Folder with xquad_ar/ and tydiqa_goldp_ar/ (default: ../shared/eval, "
+                   "or $ASSISTANT_EVAL_DIR).")
+@_eval_methods
+@_eval_json
+@model_option
+def eval_suite(eval_dir, methods, json_out, model_path) -> None:
+    """Reproduce the README's retrieval table: each eval set alone, then both pooled.
+
+    \b
+    Example:
+        assistant eval-suite --json eval-results.json
+    """
+    from .evaluate import run_suite
+
+    config = Config.from_env(model_path=model_path)
+    settings = _build_settings(config)
+    runs = run_suite(make_embedder(config), eval_dir, methods=tuple(dict.fromkeys(methods)),
+                     settings=settings,
+                     searcher_options={"candidates": config.candidates, "rrf_k": config.rrf_k})
+    _report_eval(runs, json_out)
