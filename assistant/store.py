@@ -70,6 +70,11 @@ def _rebuild_hint(index_dir: Path, roots: list[str] | None = None) -> str:
     return f"rebuild it with: assistant build {src}--index {index_dir}"
 
 
+def _refresh_hint(index_dir: Path) -> str:
+    """For an index that is intact but stale: re-embed its stored documents (works for any corpus)."""
+    return f"update it with: assistant rebuild --index {index_dir}"
+
+
 def expected_versions(settings: BuildSettings) -> dict:
     return {"normalizer": NORMALIZER_VERSION, "cleaner": CLEANER_VERSION, "chunker": CHUNKER_VERSION}
 
@@ -220,7 +225,7 @@ def read_manifest(index_dir: Path) -> dict:
 
 def check_manifest(manifest: dict, index_dir: Path) -> None:
     """Raise IndexStateError when the index was built by another format or pipeline version."""
-    hint = _rebuild_hint(index_dir, manifest.get("source_roots"))
+    hint = _refresh_hint(index_dir)
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexStateError(f"index in {index_dir} has format {manifest.get('format_version')}, "
                           f"this version reads {FORMAT_VERSION}; {hint}")
@@ -237,8 +242,7 @@ def check_model(manifest: dict, embedder, index_dir: Path) -> None:
     if model.get("weights_hash") != embedder.weights_hash or model.get("dim") != embedder.dim:
         raise IndexStateError(f"index in {index_dir} was built with model {model.get('id')} "
                           f"({model.get('weights_hash')}), not the loaded {embedder.model_id} "
-                          f"({embedder.weights_hash}); "
-                          + _rebuild_hint(index_dir, manifest.get("source_roots")))
+                          f"({embedder.weights_hash}); " + _refresh_hint(index_dir))
 
 
 def load_index(index_dir: Path) -> Index:

@@ -76,7 +76,7 @@ def test_stale_normaliser_version_is_refused(built):
     m = json.loads(path.read_text("utf-8"))
     m["versions"]["normalizer"] = "ar-norm-0"
     path.write_text(json.dumps(m), "utf-8")
-    with pytest.raises(IndexStateError, match=r"stale .*assistant build --source seeds"):
+    with pytest.raises(IndexStateError, match=r"stale .*assistant rebuild --index"):
         load_index(built)
 
 
@@ -103,3 +103,16 @@ def test_garbage_with_right_size_is_refused(built):
 def test_index_from_another_model_is_refused(built):
     with pytest.raises(IndexStateError, match="built with model fake-trigram"):
         Searcher(load_index(built), FakeEmbedder(dim=32))
+
+
+def test_the_suggested_rebuild_repairs_a_stale_index(built):
+    from assistant.corpus import rebuild
+
+    path = _manifest_path(built)
+    m = json.loads(path.read_text("utf-8"))
+    m["versions"]["chunker"] = "chunk-0"
+    path.write_text(json.dumps(m), "utf-8")
+    with pytest.raises(IndexStateError, match="assistant rebuild"):
+        load_index(built)
+    rebuild(built, FakeEmbedder())
+    assert len(load_index(built).documents) == 5
