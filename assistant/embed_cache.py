@@ -2,8 +2,8 @@
 
 Layout (plain files, no pickle)::
 
-    <cache>/embeddings/<weights_hash>/documents.json   {"version", "model_id", "dim", "file", "keys"}
-    <cache>/embeddings/<weights_hash>/documents-<tag>.npy   one row per key
+    <cache>/embeddings/<weights_hash>-<precision>-<dim>/documents.json   {"version", "model_id", "dim", "file", "keys"}
+    <cache>/embeddings/<weights_hash>-<precision>-<dim>/documents-<tag>.npy   one row per key
     (and the same for queries: EmbeddingGemma embeds them with a different prompt)
 
 The JSON names its .npy file and is replaced atomically, so a reader sees a complete
@@ -46,7 +46,9 @@ class EmbeddingCache:
     @classmethod
     def for_embedder(cls, embedder, root: Path | None = None) -> EmbeddingCache:
         root = Path(root) if root else default_embedding_cache_dir()
-        return cls(root / embedder.weights_hash, embedder.model_id, embedder.weights_hash, embedder.dim)
+        # Vectors differ (slightly) by precision and (wholly) by Matryoshka dim: keep them apart.
+        variant = f"{embedder.weights_hash}-{getattr(embedder, 'precision', 'fp32')}-{embedder.dim}"
+        return cls(root / variant, embedder.model_id, embedder.weights_hash, embedder.dim)
 
     def vectors(self, kind: str) -> dict[str, np.ndarray]:
         """sha256(text) -> vector for every cached text of ``kind`` (loaded once)."""
