@@ -74,8 +74,10 @@ def test_cache_files_are_plain_npy_and_json(fake_embedder, tmp_path):
     cache = EmbeddingCache.for_embedder(fake_embedder, tmp_path)
     vecs = cache.embed("documents", ["نص أول", "نص ثان"], fake_embedder.embed_documents)
     cache.save()
-    meta = json.loads((tmp_path / fake_embedder.weights_hash / "documents.json").read_text())
-    stored = np.load(tmp_path / fake_embedder.weights_hash / meta["file"], allow_pickle=False)
+    folder = cache.folder
+    assert folder.name == f"{fake_embedder.weights_hash}-fp32-{fake_embedder.dim}"
+    meta = json.loads((folder / "documents.json").read_text())
+    stored = np.load(folder / meta["file"], allow_pickle=False)
     assert stored.shape == (2, fake_embedder.dim) and len(meta["keys"]) == 2
     reopened = EmbeddingCache.for_embedder(fake_embedder, tmp_path)
     again = reopened.embed("documents", ["نص ثان"], lambda texts: pytest.fail("should be cached"))
@@ -83,7 +85,7 @@ def test_cache_files_are_plain_npy_and_json(fake_embedder, tmp_path):
 
 
 def test_corrupt_cache_is_ignored_not_fatal(fake_embedder, tmp_path):
-    folder = tmp_path / fake_embedder.weights_hash
+    folder = EmbeddingCache.for_embedder(fake_embedder, tmp_path).folder
     folder.mkdir()
     (folder / "queries.json").write_text("{not json", "utf-8")
     cache = EmbeddingCache.for_embedder(fake_embedder, tmp_path)
