@@ -107,7 +107,9 @@ class Searcher:
         if k < 1:
             raise QueryError("k must be at least 1")
         n = len(self.index.passages)
-        depth = n if keep else max(self.candidates, k)
+        # A filter needs deeper lists (its documents may rank low); all of a small index, and a
+        # bounded depth for a large one, where an approximate index scans only part anyway.
+        depth = min(n, max(self.candidates * 20, k)) if keep else max(self.candidates, k)
         per_method: dict[str, np.ndarray] = {}
         if method in ("hybrid", "dense"):
             qvec = self.embedder.embed_queries([query])[0]
