@@ -64,13 +64,9 @@ def cli(verbose: bool) -> None:
 
 
 def make_embedder(config: Config):
-    from .embed import FakeEmbedder, SentenceTransformerEmbedder
+    from .embed import make_embedder as embedder_for  # lazily: `assistant --help` stays instant
 
-    if config.embedder == "fake":
-        return FakeEmbedder()
-    return SentenceTransformerEmbedder(config.model_path, batch_size=config.batch_size,
-                                       threads=config.threads, precision=config.precision,
-                                       dim=config.embed_dim, query_cache=config.query_cache)
+    return embedder_for(config)
 
 
 def open_searcher(config: Config):

@@ -302,3 +302,12 @@ class FakeEmbedder:
 
     def embed_documents(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
         return self._embed(texts)
+
+
+def make_embedder(config) -> Embedder:
+    """The embedder a Config asks for: EmbeddingGemma, or the fake one (``ASSISTANT_EMBEDDER=fake``)."""
+    if config.embedder == "fake":
+        return FakeEmbedder()
+    return SentenceTransformerEmbedder(config.model_path, batch_size=config.batch_size,
+                                       threads=config.threads, precision=config.precision,
+                                       dim=config.embed_dim, query_cache=config.query_cache)

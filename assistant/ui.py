@@ -55,7 +55,7 @@ class UIService:
 
     def __init__(self, config: Config, embedder=None):
         if embedder is None:
-            from .cli import make_embedder
+            from .embed import make_embedder
 
             embedder = make_embedder(config)
         self.config = config
