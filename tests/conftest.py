@@ -50,3 +50,19 @@ def seeds_searcher(seeds_index, real_embedder):
     from assistant.store import load_index
 
     return Searcher(load_index(seeds_index), real_embedder)
+
+
+def launch_ui(index_dir, embedder):
+    """Start the web UI on a free localhost port; returns (demo, url)."""
+    from assistant.config import Config
+    from assistant.ui import UIService, start
+
+    return start(UIService(Config(index_dir=index_dir, uploads=0), embedder=embedder))
+
+
+@pytest.fixture(scope="session")
+def seeds_ui_url(seeds_index, real_embedder):
+    """The UI on the real seeds index, shared by the gradio_client and browser tests."""
+    demo, url = launch_ui(seeds_index, real_embedder)
+    yield url
+    demo.close()

@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import launch_ui
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "artifacts"
@@ -20,13 +21,6 @@ PAYLOAD = ('<script>window.__pwned=1</script> <img src=x onerror="window.__pwned
            "${window.__pwned=1} {{constructor}}")
 
 pytestmark = pytest.mark.browser
-
-
-def _launch(index_dir, embedder):
-    from assistant.config import Config
-    from assistant.ui import UIService, start
-
-    return start(UIService(Config(index_dir=index_dir, uploads=0), embedder=embedder))
 
 
 @pytest.fixture(scope="module")
@@ -53,13 +47,6 @@ def page(browser):
 
 
 @pytest.fixture(scope="module")
-def seeds_url(seeds_index, real_embedder):
-    demo, url = _launch(seeds_index, real_embedder)
-    yield url
-    demo.close()
-
-
-@pytest.fixture(scope="module")
 def payload_url(tmp_path_factory):
     from assistant.embed import FakeEmbedder
     from assistant.sources import read_documents
@@ -71,7 +58,7 @@ def payload_url(tmp_path_factory):
     index_dir = folder.parent / (folder.name + "-index")
     embedder = FakeEmbedder()
     build_index(read_documents([folder]), embedder, index_dir, source_roots=[str(folder)])
-    demo, url = _launch(index_dir, embedder)
+    demo, url = launch_ui(index_dir, embedder)
     yield url
     demo.close()
 
@@ -89,9 +76,9 @@ def _flat(text: str) -> str:
 
 
 @pytest.mark.integration
-def test_arabic_search_citation_opens_the_source_right_to_left(page, seeds_url):
+def test_arabic_search_citation_opens_the_source_right_to_left(page, seeds_ui_url):
     question = "كم عدد قتلى قوات سوريا الديمقراطية في هجوم السِّجن؟"
-    _search(page, seeds_url, question)
+    _search(page, seeds_ui_url, question)
     assert page.evaluate("document.documentElement.dir") == "rtl"
     assert page.evaluate("getComputedStyle(document.querySelector('.gradio-container')).direction") == "rtl"
     assert page.evaluate("getComputedStyle(document.querySelector('#search-question textarea')).direction") \
@@ -115,8 +102,8 @@ def test_arabic_search_citation_opens_the_source_right_to_left(page, seeds_url):
 
 
 @pytest.mark.integration
-def test_chat_answers_with_expandable_references(page, seeds_url):
-    page.goto(seeds_url)
+def test_chat_answers_with_expandable_references(page, seeds_ui_url):
+    page.goto(seeds_ui_url)
     page.wait_for_selector("#search-question textarea", timeout=60_000)
     page.get_by_role("tab", name="المحادثة (chat)").click()
     for question in ("كم سيارة مفخخة استخدمت في الهجوم؟", "ما أفضل وصفة لكعكة الشوكولاتة؟"):

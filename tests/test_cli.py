@@ -67,8 +67,9 @@ def test_user_errors_are_one_line(index, args, message):
 
 
 def test_missing_index_error_names_the_command(tmp_path):
-    err = run("search", "داعش", index=tmp_path / "none", ok=False).stderr
-    assert err.strip() == f"error: no index in {tmp_path / 'none'}; build it with: assistant build --index {tmp_path / 'none'}"
+    missing = tmp_path / "none"
+    err = run("search", "داعش", index=missing, ok=False).stderr
+    assert err.strip() == f"error: no index in {missing}; build it with: assistant build --index {missing}"
 
 
 def test_bad_config_value_is_one_line(index):

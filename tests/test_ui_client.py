@@ -12,34 +12,19 @@ import threading
 
 import gradio_client
 import pytest
+from conftest import launch_ui
 
 TOO_LONG = "ما " * 5000  # 10,000 characters
 
 
-def _launch(index_dir, embedder):
-    from assistant.config import Config
-    from assistant.ui import UIService, start
-
-    service = UIService(Config(index_dir=index_dir, uploads=0), embedder=embedder)
-    demo, url = start(service)
-    return demo, url
-
-
 @pytest.fixture(scope="module")
-def seeds_app(seeds_index, real_embedder):
-    demo, url = _launch(seeds_index, real_embedder)
-    yield url
-    demo.close()
-
-
-@pytest.fixture(scope="module")
-def client(seeds_app):
-    return gradio_client.Client(seeds_app, verbose=False)
+def client(seeds_ui_url):
+    return gradio_client.Client(seeds_ui_url, verbose=False)
 
 
 @pytest.mark.integration
-def test_server_binds_localhost_only(seeds_app):
-    assert seeds_app.startswith("http://127.0.0.1:")
+def test_server_binds_localhost_only(seeds_ui_url):
+    assert seeds_ui_url.startswith("http://127.0.0.1:")
 
 
 @pytest.mark.integration
@@ -125,7 +110,7 @@ def tmp_app(tmp_path, fake_embedder):
         build_index(read_documents([folder]), fake_embedder, tmp_path / "index", source_roots=[str(folder)])
 
     rebuild()
-    demo, url = _launch(tmp_path / "index", fake_embedder)
+    demo, url = launch_ui(tmp_path / "index", fake_embedder)
     yield url, folder, rebuild
     demo.close()
 
