@@ -74,7 +74,7 @@ def open_searcher(config: Config):
     from .store import load_index
 
     index = load_index(config.index_dir)  # check the index before paying for the model
-    return Searcher(index, make_embedder(config), candidates=config.candidates, rrf_k=config.rrf_k,
+    return Searcher(index, make_embedder(config), candidates=config.candidates,
                     max_query_chars=config.max_query_chars)
 
 

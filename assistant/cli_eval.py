@@ -58,7 +58,7 @@ def eval_cmd(corpora, query_files, methods, ks, json_out, model_path) -> None:
     run = run_eval("+".join(p.parent.name or p.stem for p in corpora), list(corpora), queries,
                    make_embedder(config), methods=tuple(dict.fromkeys(methods)), settings=settings,
                    ks=tuple(sorted(set(ks))),
-                   searcher_options={"candidates": config.candidates, "rrf_k": config.rrf_k})
+                   searcher_options={"candidates": config.candidates})
     _report_eval([run], json_out)
 
 
@@ -82,5 +82,5 @@ def eval_suite(eval_dir, methods, json_out, model_path) -> None:
     settings = _build_settings(config)
     runs = run_suite(make_embedder(config), eval_dir, methods=tuple(dict.fromkeys(methods)),
                      settings=settings,
-                     searcher_options={"candidates": config.candidates, "rrf_k": config.rrf_k})
+                     searcher_options={"candidates": config.candidates})
     _report_eval(runs, json_out)

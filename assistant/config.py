@@ -19,7 +19,6 @@ class Config:
     max_passage_chars: int = 700
     overlap_sentences: int = 0
     candidates: int = 50  # depth each retriever contributes to fusion
-    rrf_k: int = 60
     batch_size: int = 16
     max_query_chars: int = 2000
     threads: int = 0  # 0 = leave torch's default

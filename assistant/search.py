@@ -42,21 +42,6 @@ def rank_top(scores: np.ndarray, depth: int) -> Ranking:
     return Ranking(top, scores[top])
 
 
-def fuse_rankings(rankings: list[Ranking], weights: list[float], rrf_k: int = 60) -> dict[int, float]:
-    """Weighted reciprocal-rank fusion: score(d) = sum_m w_m / (rrf_k + rank_m(d)).
-
-    Kept for comparison (``benchmarks/retrieval_study.py``): ranks throw away how sure each
-    retriever is, and on TyDi QA it loses to dense alone. The default is ``fuse_scores``.
-    """
-    fused: dict[int, float] = {}
-    for ranking, w in zip(rankings, weights, strict=True):
-        if w <= 0:
-            continue
-        for rank, idx in enumerate(ranking.ids.tolist(), 1):
-            fused[idx] = fused.get(idx, 0.0) + w / (rrf_k + rank)
-    return fused
-
-
 # Weight of the lexical match share against the cosine. Chosen on the two development sets
 # (xquad_ar, tydiqa_goldp_ar) as the value whose worst set is best; see README "Retrieval quality".
 MATCH_WEIGHT = 0.25
@@ -83,13 +68,12 @@ def fuse_scores(dense: Ranking, lexical: Ranking, match: np.ndarray, weight: flo
 class Searcher:
     """Answers questions against one loaded index with one embedder."""
 
-    def __init__(self, index: Index, embedder, *, candidates: int = 50, rrf_k: int = 60,
+    def __init__(self, index: Index, embedder, *, candidates: int = 50,
                  max_query_chars: int = 2000, match_weight: float = MATCH_WEIGHT):
         check_model(index.manifest, embedder, index.folder.parent)
         self.index = index
         self.embedder = embedder
         self.candidates = candidates
-        self.rrf_k = rrf_k  # only for fuse_rankings comparisons; the default fusion is by score
         self.match_weight = match_weight
         self.max_query_chars = max_query_chars
 

@@ -61,7 +61,7 @@ class UIService:
         self.config = config
         self.embedder = embedder
         self.live = LiveSearcher(config.index_dir, embedder, candidates=config.candidates,
-                                 rrf_k=config.rrf_k, max_query_chars=config.max_query_chars)
+                                 max_query_chars=config.max_query_chars)
 
     def problem(self, question) -> str | None:
         """A friendly Arabic message for a question that cannot be searched, else None."""

@@ -5,7 +5,7 @@ import pytest
 from conftest import SEEDS
 
 from assistant.embed import FakeEmbedder
-from assistant.search import QueryError, Ranking, Searcher, fuse_rankings, rank_top
+from assistant.search import QueryError, Searcher, rank_top
 from assistant.sources import read_documents
 from assistant.store import build_index, load_index
 
@@ -20,15 +20,6 @@ def searcher(tmp_path_factory):
 def test_rank_top_orders_and_truncates():
     r = rank_top(np.array([0.1, 0.9, 0.5, 0.7], np.float32), 3)
     assert r.ids.tolist() == [1, 3, 2]
-
-
-def test_fuse_rankings_rrf_by_hand():
-    a = Ranking(np.array([0, 1]), np.array([0.9, 0.8]))
-    b = Ranking(np.array([1, 2]), np.array([5.0, 4.0]))
-    fused = fuse_rankings([a, b], [1.0, 1.0], rrf_k=60)
-    assert fused[1] == pytest.approx(1 / 62 + 1 / 61)
-    assert fused[0] == pytest.approx(1 / 61) and fused[2] == pytest.approx(1 / 62)
-    assert fuse_rankings([a, b], [1.0, 0.0], rrf_k=60) == {0: pytest.approx(1 / 61), 1: pytest.approx(1 / 62)}
 
 
 def test_bm25_finds_the_car_bomb_passages(searcher):
