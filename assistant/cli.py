@@ -238,6 +238,25 @@ def serve(host: str, port: int, index_dir: Path | None, model_path: str | None) 
     serve_ui(config, host, port)
 
 
+@cli.command("compile")
+@model_option
+@click.pass_context
+def compile_query_path(ctx, model_path: str | None) -> None:
+    """Compile the fast query path for this machine (once, 1-3 min; cached beside the model).
+
+    `assistant serve` does this by itself in the background; this runs it now, in the foreground.
+
+    \b
+    Example:
+        assistant compile
+    """
+    from .query_graph import main as compile_main
+
+    config = Config.from_env(model_path=model_path)
+    args = ["--precision", config.precision] + (["--model-path", config.model_path] if config.model_path else [])
+    ctx.exit(compile_main(args))
+
+
 @cli.command()
 @click.argument("question")
 @click.option("-k", "top_k", type=click.IntRange(1, 50), default=8, show_default=True,

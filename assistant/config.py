@@ -25,6 +25,7 @@ class Config:
     precision: str = "auto"  # embedding model: auto (bf16 where the CPU has it) | fp32 | bf16 | int8
     embed_dim: int = 0  # Matryoshka truncation of vectors (512/256/128); 0 = all 768
     query_cache: int = 256  # recent query vectors kept in memory
+    query_graph: int = 1  # 1 = the server compiles (once) and uses the fast query path; 0 = eager only
     embedder: str = "gemma"  # "fake" = the deterministic test embedder (no model)
     uploads: int = 1  # 0 = no upload panel in the UI (ASSISTANT_UPLOADS=0)
     upload_max_mb: int = 20  # per uploaded file

@@ -7,6 +7,8 @@ Speed options (see benchmarks/bench_perf.py for what each buys on this machine):
   (bf16 where the CPU supports it, else fp32).
 - ``dim``: Matryoshka truncation (EmbeddingGemma was trained for 768/512/256/128).
 - ``query_cache``: how many recent query vectors to keep (repeated questions cost nothing).
+- ``use_query_graph()``: single questions through a compiled graph of the model (query_graph.py),
+  about half the eager time; the server turns it on.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import hashlib
 import logging
 import os
 import sys
+import threading
 import warnings
 from collections import OrderedDict
 from functools import lru_cache
@@ -171,7 +174,10 @@ class SentenceTransformerEmbedder:
             raise ModelError(f"embedding dim {dim} is out of range; choose 0 (all {full}) or fewer")
         self.dim = dim or full
         self.cache = QueryCache(query_cache)
+        self.folder = folder
         self.model_id, self.weights_hash = _identify(folder)
+        self.graph = None  # a query_graph.QueryGraph once use_query_graph() has loaded one
+        self.graph_status = "off"
 
     def _encode(self, method, texts: list[str], show_progress: bool = False) -> np.ndarray:
         import torch
@@ -188,6 +194,11 @@ class SentenceTransformerEmbedder:
         import torch
 
         prompt = self.model.prompts.get("query", "")
+        graph = self.graph
+        if graph is not None and graph.accepts(texts):
+            vecs = graph.encode(self.model, [prompt + texts[0]])
+            if vecs is not None:
+                return unit_rows(vecs, self.dim)
         prepare = getattr(self.model, "preprocess", None) or self.model.tokenize
         parts = []
         with torch.inference_mode():
@@ -198,6 +209,17 @@ class SentenceTransformerEmbedder:
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         return cached_queries(self.cache, texts, self._encode_queries, self.dim)
+
+    def use_query_graph(self, *, build: bool = True, report=log.info) -> threading.Thread:
+        """Answer single questions with the compiled query graph for this machine, once it is
+        loaded: from the cache, or compiled first (in a low-priority process, 1-3 minutes) when
+        ``build``. Runs in a background thread; until it is done, or if anything fails
+        (``graph_status`` says what), questions take the eager path."""
+        from .query_graph import attach
+
+        thread = threading.Thread(target=attach, args=(self, build, report), daemon=True, name="query-graph")
+        thread.start()
+        return thread
 
     def embed_documents(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
         if not texts:

@@ -195,5 +195,11 @@ def start(service: UIService, host: str = "127.0.0.1", port: int | None = None, 
 
 
 def serve(config: Config, host: str = "127.0.0.1", port: int = 7860):
-    """Load the model and index once, then serve the UI until interrupted."""
-    return start(UIService(config), host, port, block=True)
+    """Load the model and index once, then serve the UI until interrupted. Questions switch to
+    the compiled query path once it is ready (compiled in the background the first time)."""
+    import sys
+
+    service = UIService(config)
+    if config.query_graph and hasattr(service.embedder, "use_query_graph"):
+        service.embedder.use_query_graph(build=True, report=lambda msg: print(msg, file=sys.stderr, flush=True))
+    return start(service, host, port, block=True)
