@@ -10,7 +10,10 @@ import threading
 from pathlib import Path
 
 from .search import Searcher
-from .store import POINTER, load_index
+from .store import POINTER, IndexStateError, load_index
+
+# Reloads attempted when the generation being loaded is replaced (and deleted) by a newer update.
+RELOADS = 3
 
 
 class LiveSearcher:
@@ -33,8 +36,38 @@ class LiveSearcher:
             return self._searcher
         with self._lock:
             if generation != self._generation or self._searcher is None:
-                self._searcher = Searcher(load_index(self.index_dir), self.embedder, **self.options)
-                self._generation = generation
+                index = self._load(generation)
+                self._searcher = Searcher(index, self.embedder, **self.options)
+                self._generation = index.folder.name
+            return self._searcher
+
+    def _load(self, generation: str):
+        """Load the live generation. Two updates in quick succession can delete the one being
+        read; CURRENT then names a newer one, which is what we want anyway: load that instead."""
+        for attempt in range(RELOADS):
+            try:
+                return load_index(self.index_dir)
+            except IndexStateError:
+                newer = self._pointer()
+                if newer == generation or attempt == RELOADS - 1:
+                    raise
+                generation = newer
+        with self._lock:
+            for attempt in range(RELOADS):
+                if generation == self._generation and self._searcher is not None:
+                    break
+                try:
+                    index = load_index(self.index_dir)
+                except IndexStateError:
+                    # Two updates in quick succession delete the generation we were reading; the
+                    # pointer then names a newer one, which is what we want anyway.
+                    newer = self._pointer()
+                    if newer == generation or attempt == RELOADS - 1:
+                        raise
+                    generation = newer
+                    continue
+                self._searcher = Searcher(index, self.embedder, **self.options)
+                self._generation = generation = index.folder.name
             return self._searcher
 
     def search(self, query: str, k: int = 5, **kwargs):

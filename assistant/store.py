@@ -211,8 +211,8 @@ def current_generation(index_dir: Path) -> Path:
     return gen
 
 
-def read_manifest(index_dir: Path) -> dict:
-    gen = current_generation(index_dir)
+def read_manifest(index_dir: Path, gen: Path | None = None) -> dict:
+    gen = gen or current_generation(index_dir)
     try:
         manifest = json.loads((gen / "manifest.json").read_text("utf-8"))
     except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -248,9 +248,9 @@ def check_model(manifest: dict, embedder, index_dir: Path) -> None:
 def load_index(index_dir: Path) -> Index:
     """Load and check the live generation of ``index_dir``."""
     index_dir = Path(index_dir)
-    manifest = read_manifest(index_dir)
+    gen = current_generation(index_dir)  # read CURRENT once: an update may swap it meanwhile
+    manifest = read_manifest(index_dir, gen)
     check_manifest(manifest, index_dir)
-    gen = current_generation(index_dir)
     hint = _rebuild_hint(index_dir, manifest.get("source_roots"))
     for name, size in manifest.get("files", {}).items():
         p = gen / name

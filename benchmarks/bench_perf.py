@@ -3,7 +3,8 @@
 Usage: .venv/bin/python benchmarks/bench_perf.py [--queries 40] [--repeats 3] [--doc-sample 48]
 
 Prints, per corpus: index build passages/s, warm end-to-end query latency p50/p95
-(Searcher.search: embed + dense + BM25 + fuse), cold start to first answer and peak RSS;
+(Searcher.search: embed + dense + BM25 + fuse) on the server's compiled query path and on the
+eager one, cold start to first answer and peak RSS;
 then each embedding option beside its quality (MRR@10 on a fixed sample of pooled questions),
 and a plain baseline (sentence-transformers fp32 + util.semantic_search, bm25s defaults)
 measured in the same process on the same data, with our figures as ratios to it.
@@ -42,6 +43,9 @@ sys.path.insert(0, {root!r})
 from assistant.config import Config
 from assistant.cli import open_searcher
 searcher = open_searcher(Config.from_env(index_dir={index!r}))
+if {graph!r}:  # the server's start: the compiled query path loaded from the cache first
+    searcher.embedder.use_query_graph(build=False).join()
+    assert searcher.embedder.graph_status == "ready", searcher.embedder.graph_status
 hits = searcher.search({q!r}, 5)
 # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the (large) parent across exec.
 hwm = [line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM")]
@@ -49,13 +53,14 @@ print(json.dumps({{"s": time.perf_counter() - t0, "hits": len(hits), "rss": int(
 """
 
 
-def cold_start(index_dir: Path, question: str, repeats: int) -> tuple[float, float]:
-    """Median seconds from a fresh interpreter to the first answer, and its peak RSS (MiB)."""
+def cold_start(index_dir: Path, question: str, repeats: int, graph: bool = False) -> tuple[float, float]:
+    """Median seconds from a fresh interpreter to the first answer, and its peak RSS (MiB);
+    with ``graph``, the compiled query path is loaded (from the cache) before that answer."""
     runs = []
     for _ in range(repeats):
         t0 = time.perf_counter()
         out = subprocess.run([sys.executable, "-c", COLD.format(root=str(ROOT), index=str(index_dir),
-                                                                q=question)],
+                                                                q=question, graph=graph)],
                              capture_output=True, text=True, check=True)
         runs.append((time.perf_counter() - t0, json.loads(out.stdout.strip().splitlines()[-1])["rss"]))
     return median([r[0] for r in runs]), median([r[1] for r in runs])
@@ -202,6 +207,11 @@ def main() -> None:
     ours.cache.size = 0  # timing runs must not be answered from the cache
     fp32 = emb["ours fp32"]
     print(f"model load: {load_s:.1f} s; default precision: {ours.precision}", flush=True)
+    # The server's path: the same model with its compiled query graph (compiled now if not cached).
+    fast = SentenceTransformerEmbedder(query_cache=0)
+    graph_s, _ = timed(lambda: fast.use_query_graph(build=True, report=print).join())
+    print(f"compiled query path: {fast.graph_status} after {graph_s:.0f} s", flush=True)
+    have_graph = fast.graph is not None
     seeds, pooled = seeds_corpus(), pooled_corpus()
     rng = np.random.default_rng(11)
     sample = [pooled.passages[i].text for i in rng.choice(len(pooled.passages), args.doc_sample, replace=False)]
@@ -209,23 +219,30 @@ def main() -> None:
     questions = [q.text for q in pooled.queries[:: max(1, len(pooled.queries) // args.queries)]][:args.queries]
 
     with tempfile.TemporaryDirectory(prefix="bench-perf-") as tmp:
-        print("\n| corpus | passages | build passages/s | query p50 ms | query p95 ms | cold start s "
-              "| peak RSS MiB |\n|---|---|---|---|---|---|---|")
+        print("\n| corpus | passages | build passages/s | query p50 ms | query p95 ms | eager query p50 ms "
+              "| cold start s | peak RSS MiB |\n|---|---|---|---|---|---|---|---|")
         indexes = {}
         for corpus, rate in ((seeds, None), (pooled, rates[f"ours {ours.precision}"])):
             folder, pps = build_and_time(corpus, ours, Path(tmp), args.repeats if rate is None else 1, rate)
             index = load_index(folder.parent / folder.name)
             indexes[corpus.name] = index
-            lat = query_latency({"ours": Searcher(index, ours)}, questions[: args.queries // 2], rounds=2)
+            variants = {"eager": Searcher(index, ours), **({"graph": Searcher(index, fast)} if have_graph else {})}
+            lat = query_latency(variants, questions[: args.queries // 2], rounds=2)
+            ms = lat["graph" if have_graph else "eager"]
             cold_s, rss = cold_start(folder, questions[0], args.repeats)
-            ms = lat["ours"]
+            cold = f"{cold_s:.1f} | {rss:.0f}"
+            if have_graph:
+                cold_g, rss_g = cold_start(folder, questions[0], args.repeats, graph=True)
+                cold = f"{cold_s:.1f} (with the compiled path: {cold_g:.1f}) | {rss:.0f} ({rss_g:.0f})"
             print(f"| {corpus.name} | {len(corpus.passages)} | {pps:.1f} | {median(ms):.0f} "
-                  f"| {percentile(ms, 0.95):.0f} | {cold_s:.1f} | {rss:.0f} |", flush=True)
+                  f"| {percentile(ms, 0.95):.0f} | {median(lat['eager']):.0f} | {cold} |", flush=True)
         if rate:
             print(f"(pooled build: indexing timed in full, embedding at the measured {rate:.2f} passages/s)")
 
         index = indexes["pooled eval"]
         searchers = {name: Searcher(index, e) for name, e in emb.items()}
+        if have_graph:
+            searchers[f"ours {fast.precision} + compiled query path"] = Searcher(index, fast)
         lat = query_latency(searchers, questions, rounds=1)
         torch_threads = torch.get_num_threads()
         if torch_threads > 1:
@@ -249,6 +266,10 @@ def main() -> None:
         base_dense, base_bm25 = baseline_mrr(fp32.model, pooled.passages, pooled.queries, docs["fp32"], qv["fp32"])
         combos = {"fp32": ("fp32", "fp32"), "bf16": ("bf16", "bf16"), "int8": ("bf16", "int8")}
         mrr = {name: quality(index, fp32, pooled, docs[d], qv[q]) for name, (d, q) in combos.items()}
+        if have_graph:  # one question at a time, as the server embeds them
+            graph_qv = np.concatenate([fast.embed_queries([t]) for t in qtexts])
+            mrr[f"{fast.precision} + compiled query path"] = quality(index, fp32, pooled,
+                                                                     docs[fast.precision], graph_qv)
         for dim in (512, 256, 128):
             mrr[f"bf16 dim {dim}"] = quality(index, fp32, pooled, _cut(docs["bf16"], dim),
                                               _cut(qv["bf16"], dim))
@@ -259,7 +280,7 @@ def main() -> None:
           f"MRR@10 on {n_q} pooled questions (documents embedded in bf16 for int8 queries)")
     print("| variant | p50 ms | p95 ms | p50 vs baseline | MRR@10 hybrid | MRR@10 dense |\n|---|---|---|---|---|---|")
     for name, ms in {**lat, **base_lat}.items():
-        key = name.replace("ours ", "").split(",")[0]
+        key = name.replace("ours ", "").split(", ")[0]
         q = mrr.get(key, (base_dense, base_dense) if "dense" in name else (base_bm25, base_bm25)
                     if "bm25s" in name else (float("nan"),) * 2)
         print(f"| {name} | {median(ms):.1f} | {percentile(ms, 0.95):.1f} | {median(ms) / ref:.2f}x "
@@ -277,7 +298,7 @@ def main() -> None:
         q = base_dense if p == "baseline" else mrr[p][1] if p in ("fp32", "bf16") else float("nan")
         print(f"| {'baseline: sentence-transformers fp32 defaults' if name == 'baseline' else name} "
               f"| {r:.2f} | {r / rates['baseline']:.2f}x | {cosine[name]:.4f} | {q:.3f} |")
-    print(f"\npeak RSS of this benchmark process (4 models loaded): {peak_rss_mib():.0f} MiB")
+    print(f"\npeak RSS of this benchmark process (5 models loaded): {peak_rss_mib():.0f} MiB")
 
 
 def _cut(vecs: np.ndarray, dim: int) -> np.ndarray:

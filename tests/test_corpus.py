@@ -232,6 +232,40 @@ def test_live_searcher_serves_new_content_after_add(index, tmp_path):
     assert all(h.source.doc_id != "bridge" for h in live.search(query, 3))
 
 
+def test_live_searcher_survives_its_generation_being_replaced_mid_load(index, tmp_path, monkeypatch):
+    """The reader picks up generation B; before it opens B's files a second update swaps in C and
+    deletes B. The reader must load C, not fail with 'index corrupt'."""
+    from assistant import live as live_module
+    from assistant import store
+    from assistant.embed import FakeEmbedder
+
+    live = LiveSearcher(index, FakeEmbedder())
+    (tmp_path / "bridge.txt").write_text(NEW_TEXT, "utf-8")
+    add_paths(index, [tmp_path / "bridge.txt"], FakeEmbedder)  # generation B
+    generation_b = (index / store.POINTER).read_text().strip()
+    real_current = store.current_generation
+    raced = []
+
+    def current_then_replaced(index_dir):
+        gen = real_current(index_dir)
+        if not raced:  # the first reader of B: a second update lands right now
+            raced.append(gen.name)
+            remove_documents(index, ["bridge"])  # generation C; B is deleted
+        return gen
+
+    monkeypatch.setattr(store, "current_generation", current_then_replaced)
+    searcher = live.current()
+    assert raced == [generation_b] and not (index / generation_b).exists()
+    assert searcher.index.folder.name == (index / store.POINTER).read_text().strip() != generation_b
+    assert all(h.source.doc_id != "bridge" for h in live.search("جسر فوق نهر جغجغ", 3))
+    monkeypatch.setattr(live_module, "RELOADS", 1)  # without the retry the same race is an error
+    (tmp_path / "bridge.txt").write_text(NEW_TEXT + " ", "utf-8")
+    add_paths(index, [tmp_path / "bridge.txt"], FakeEmbedder)
+    raced.clear()
+    with pytest.raises(store.IndexStateError, match="corrupt"):
+        live.current()
+
+
 # ---------------------------------------------------------------- uploads
 
 
