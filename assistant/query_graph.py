@@ -220,7 +220,7 @@ def attach(embedder, build: bool = True, report=log.info) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .embed import SentenceTransformerEmbedder
+    from .embed import SentenceTransformerEmbedder, resolve_precision
     from .model_store import ModelError, default_cache_dir
 
     parser = argparse.ArgumentParser(prog="python -m assistant.query_graph",
@@ -231,10 +231,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     try:
+        if resolve_precision(args.precision) not in ("fp32", "bf16"):
+            raise GraphError(f"the compiled query path is for fp32 and bf16, not {args.precision}")
         embedder = SentenceTransformerEmbedder(args.model_path, precision=args.precision, query_cache=0)
         target = args.out or package_path(default_cache_dir(), embedder.weights_hash, embedder.precision)
-        if embedder.precision not in ("fp32", "bf16"):
-            raise GraphError(f"the compiled query path is for fp32 and bf16, not {embedder.precision}")
         target.parent.mkdir(parents=True, exist_ok=True)
         with open(target.with_suffix(".lock"), "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # a second server starting meanwhile waits, then reuses it

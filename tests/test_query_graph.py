@@ -190,3 +190,31 @@ def test_a_second_start_loads_the_cached_graph(graph_embedder):
     said = []
     attach(twin, build=False, report=said.append)  # build=False: it must come from the cache
     assert twin.graph_status == "ready" and said == ["fast query path ready"]
+
+
+def test_serve_turns_the_compiled_path_on_unless_configured_off(monkeypatch):
+    from assistant import ui
+    from assistant.config import Config
+    from assistant.embed import FakeEmbedder
+
+    builds = []
+
+    class Embedder(FakeEmbedder):
+        def use_query_graph(self, *, build, report):
+            builds.append(build)
+
+    monkeypatch.setattr(ui, "UIService", lambda config: SimpleNamespace(embedder=Embedder()))
+    monkeypatch.setattr(ui, "start", lambda service, host, port, block: "serving")
+    assert ui.serve(Config(query_graph=1)) == "serving" and builds == [True]
+    assert ui.serve(Config(query_graph=0)) == "serving" and builds == [True]
+
+
+def test_compile_command_refuses_int8_in_one_line(monkeypatch):
+    from click.testing import CliRunner
+
+    from assistant.cli import cli
+
+    monkeypatch.setenv("ASSISTANT_PRECISION", "int8")
+    result = CliRunner().invoke(cli, ["compile"])
+    assert result.exit_code == 1
+    assert result.output.strip() == "error: the compiled query path is for fp32 and bf16, not int8"
