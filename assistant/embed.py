@@ -26,6 +26,7 @@ from typing import Protocol
 import numpy as np
 
 from .model_store import MODEL_ID, ModelError, load_spec, resolve_model_path
+from .query_graph import attach, tokenize
 
 log = logging.getLogger(__name__)
 
@@ -199,11 +200,10 @@ class SentenceTransformerEmbedder:
             vecs = graph.encode(self.model, [prompt + texts[0]])
             if vecs is not None:
                 return unit_rows(vecs, self.dim)
-        prepare = getattr(self.model, "preprocess", None) or self.model.tokenize
         parts = []
         with torch.inference_mode():
             for i in range(0, len(texts), self.batch_size):
-                features = prepare([prompt + t for t in texts[i:i + self.batch_size]])
+                features = tokenize(self.model, [prompt + t for t in texts[i:i + self.batch_size]])
                 parts.append(self.model(features)["sentence_embedding"].float().numpy())
         return unit_rows(np.concatenate(parts), self.dim)
 
@@ -215,8 +215,6 @@ class SentenceTransformerEmbedder:
         loaded: from the cache, or compiled first (in a low-priority process, 1-3 minutes) when
         ``build``. Runs in a background thread; until it is done, or if anything fails
         (``graph_status`` says what), questions take the eager path."""
-        from .query_graph import attach
-
         thread = threading.Thread(target=attach, args=(self, build, report), daemon=True, name="query-graph")
         thread.start()
         return thread

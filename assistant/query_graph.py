@@ -92,10 +92,15 @@ def _query_module(model):
     return QueryEncoder().eval()
 
 
+def tokenize(model, texts: list[str]) -> dict:
+    """sentence-transformers' tokenisation (``preprocess`` in 6.x, ``tokenize`` before)."""
+    return (getattr(model, "preprocess", None) or model.tokenize)(texts)
+
+
 def token_embeddings(model, texts: list[str]):
     """Token ids → the transformer's input vectors (the lookup stays outside the graph, which
     keeps the 262k-row vocabulary table out of the package)."""
-    features = (getattr(model, "preprocess", None) or model.tokenize)(texts)
+    features = tokenize(model, texts)
     return model[0].model.get_input_embeddings()(features["input_ids"])
 
 
@@ -108,14 +113,15 @@ def build(model, target: Path) -> float:
     with torch.inference_mode():
         example = token_embeddings(model, [PROBE])
     seq = torch.export.Dim("tokens", min=MIN_TOKENS, max=MAX_TOKENS)
+    tmp = target.with_name(f".{os.getpid()}-{target.name}")  # Inductor wants the .pt2 suffix
     try:
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)  # torch's own internal deprecations
             program = torch.export.export(module, (example,), dynamic_shapes={"embeds": {1: seq}}, strict=False)
             target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{os.getpid()}-{target.name}")  # Inductor wants the .pt2 suffix
             torch._inductor.aoti_compile_and_package(program, package_path=str(tmp), inductor_configs=INDUCTOR)
     except Exception as exc:  # export and Inductor raise many kinds; all mean "stay eager"
+        tmp.unlink(missing_ok=True)
         raise GraphError(f"cannot compile the query graph: {type(exc).__name__}: {str(exc)[:300]}") from exc
     os.replace(tmp, target)
     return time.perf_counter() - t0
@@ -141,15 +147,19 @@ class QueryGraph:
 
     def encode(self, model, texts: list[str]):
         """Unnormalised float32 vectors (numpy) for ``texts`` (already prompted), or None when the
-        token count is outside the exported range."""
+        token count is outside the exported range or the graph fails (the caller goes eager)."""
         import torch
 
         with torch.inference_mode():
             embeds = token_embeddings(model, texts)
             if not MIN_TOKENS <= embeds.shape[1] <= MAX_TOKENS:
                 return None
-            with self._lock:
-                return self.runner(embeds).numpy()
+            try:
+                with self._lock:
+                    return self.runner(embeds).numpy()
+            except RuntimeError as exc:
+                log.warning("the compiled query graph failed (%s); this question goes eager", exc)
+                return None
 
 
 def verify(graph: QueryGraph, model) -> float:
@@ -158,9 +168,12 @@ def verify(graph: QueryGraph, model) -> float:
     import torch
 
     with torch.inference_mode():
-        eager = model(dict((getattr(model, "preprocess", None) or model.tokenize)([PROBE])))
+        eager = model(dict(tokenize(model, [PROBE])))
         eager = eager["sentence_embedding"].float().numpy()[0]
-    fast = graph.encode(model, [PROBE])[0]
+    fast = graph.encode(model, [PROBE])
+    if fast is None:
+        raise GraphError("the compiled query graph fails on a probe question")
+    fast = fast[0]
     return float(np.dot(eager, fast) / (np.linalg.norm(eager) * np.linalg.norm(fast)))
 
 

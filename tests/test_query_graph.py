@@ -167,6 +167,27 @@ def test_batches_take_the_eager_path(graph_embedder):
 
 
 @pytest.mark.integration
+def test_a_failing_graph_sends_the_question_eager(graph_embedder, caplog):
+    graph, question = graph_embedder.graph, QUESTIONS[0][0]
+
+    def broken(_embeds):
+        raise RuntimeError("simulated failure")
+
+    real_runner, graph.runner = graph.runner, broken
+    try:
+        vec = graph_embedder.embed_queries([question])
+    finally:
+        graph.runner = real_runner
+    graph_embedder.graph = None
+    try:
+        eager = graph_embedder.embed_queries([question])
+    finally:
+        graph_embedder.graph = graph
+    assert np.array_equal(vec, eager)  # exactly the eager path's vector
+    assert "simulated failure" in caplog.text and "goes eager" in caplog.text
+
+
+@pytest.mark.integration
 def test_search_ranks_the_same_with_the_graph(graph_embedder, seeds_index):
     from assistant.search import Searcher
     from assistant.store import load_index
