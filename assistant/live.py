@@ -52,23 +52,6 @@ class LiveSearcher:
                 if newer == generation or attempt == RELOADS - 1:
                     raise
                 generation = newer
-        with self._lock:
-            for attempt in range(RELOADS):
-                if generation == self._generation and self._searcher is not None:
-                    break
-                try:
-                    index = load_index(self.index_dir)
-                except IndexStateError:
-                    # Two updates in quick succession delete the generation we were reading; the
-                    # pointer then names a newer one, which is what we want anyway.
-                    newer = self._pointer()
-                    if newer == generation or attempt == RELOADS - 1:
-                        raise
-                    generation = newer
-                    continue
-                self._searcher = Searcher(index, self.embedder, **self.options)
-                self._generation = generation = index.folder.name
-            return self._searcher
 
     def search(self, query: str, k: int = 5, **kwargs):
         return self.current().search(query, k, **kwargs)

@@ -224,7 +224,7 @@ def attach(embedder, build: bool = True, report=log.info) -> None:
             target.unlink(missing_ok=True)
             raise GraphError(f"the compiled query graph disagrees with the model (cosine {cosine:.4f}); "
                              "removed it")
-    except GraphError as exc:
+    except (RuntimeError, OSError) as exc:  # GraphError, and torch errors in the probe check
         embedder.graph_status = f"unavailable: {exc}"
         report(f"fast query path unavailable, questions use the eager path: {exc}")
         return
