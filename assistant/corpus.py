@@ -53,10 +53,6 @@ class AddReport:
     documents: int  # in the index afterwards
     passages: int
 
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.updated)
-
 
 @dataclass(frozen=True)
 class DocumentInfo:

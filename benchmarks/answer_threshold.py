@@ -21,11 +21,11 @@ from pathlib import Path
 from assistant import answer
 from assistant.answer import MIN_COVERAGE
 from assistant.chunk import split_sentences
+from assistant.evaluate import find_eval_dir
 from assistant.lexicon import fold, tokens
 from assistant.normalize import normalize_arabic
 from assistant.question import coverage, figure_spans, parse_question, typed_spans
 
-EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 SEED_QUESTIONS = [
     "كم عدد قتلى قوات سوريا الديمقراطية؟", "كم عدد قتلى داعش؟", "كم عدد السيارات المفخخة؟",
     "كم عدد السجناء الذين فروا من السجن؟", "متى بدأ الهجوم على سجن الصناعة؟",
@@ -36,7 +36,7 @@ SEED_QUESTIONS = [
 
 
 def _load(name: str):
-    folder = EVAL / name
+    folder = find_eval_dir() / name
     corpus = {r["id"]: r["text"] for r in map(json.loads, open(folder / "corpus.jsonl", encoding="utf-8"))}
     queries = [json.loads(line) for line in open(folder / "queries.jsonl", encoding="utf-8")]
     return corpus, queries

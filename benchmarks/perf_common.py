@@ -25,8 +25,6 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-EVAL = ROOT.parent / "shared" / "eval"
-EVAL_SETS = ("xquad_ar", "tydiqa_goldp_ar")
 CACHE = Path(os.environ.get("ASSISTANT_BENCH_CACHE", Path.home() / ".cache/arabic-assistant/bench"))
 
 
@@ -50,13 +48,14 @@ def pooled_corpus(n_queries: int = 600, seed: int = 7) -> Corpus:
     """xquad_ar + tydiqa_goldp_ar passages in one collection; a fixed sample of their questions
     (half from each set) for quality figures."""
     from assistant.chunk import chunk_document
-    from assistant.evaluate import load_queries
+    from assistant.evaluate import EVAL_SETS, find_eval_dir, load_queries
     from assistant.sources import read_documents
 
-    docs = read_documents([EVAL / s / "corpus.jsonl" for s in EVAL_SETS])
+    folder = find_eval_dir()
+    docs = read_documents([folder / s / "corpus.jsonl" for s in EVAL_SETS])
     queries = []
     for s in EVAL_SETS:
-        qs = load_queries(EVAL / s / "queries.jsonl")
+        qs = load_queries(folder / s / "queries.jsonl")
         queries += random.Random(seed).sample(qs, min(len(qs), n_queries // len(EVAL_SETS)))
     return Corpus("pooled eval", docs, [p for d in docs for p in chunk_document(d)], queries)
 

@@ -29,9 +29,10 @@ def gemma_layout():
             _module("Dense"), _module("Dense"), _module("Normalize")]
 
 
-def stand_in(precision="bf16", model=None):
-    return SimpleNamespace(precision=precision, model=model or gemma_layout(), weights_hash="abc123",
-                           folder="/nonexistent", graph=None, graph_status="off")
+def stand_in(precision="bf16", model=None, weights_hash="abc123", folder="/nonexistent"):
+    """Just what ``attach`` reads and writes of an embedder."""
+    return SimpleNamespace(precision=precision, model=model or gemma_layout(), weights_hash=weights_hash,
+                           folder=folder, graph=None, graph_status="off")
 
 
 def test_package_path_names_model_precision_torch_and_cpu(tmp_path):
@@ -205,9 +206,8 @@ def test_search_ranks_the_same_with_the_graph(graph_embedder, seeds_index):
 
 @pytest.mark.integration
 def test_a_second_start_loads_the_cached_graph(graph_embedder):
-    twin = SimpleNamespace(precision=graph_embedder.precision, model=graph_embedder.model,
-                           weights_hash=graph_embedder.weights_hash, folder=graph_embedder.folder,
-                           graph=None, graph_status="off")
+    twin = stand_in(graph_embedder.precision, graph_embedder.model, graph_embedder.weights_hash,
+                    graph_embedder.folder)
     said = []
     attach(twin, build=False, report=said.append)  # build=False: it must come from the cache
     assert twin.graph_status == "ready" and said == ["fast query path ready"]
