@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .formats import document_from_text
 from .lock import index_lock
-from .records import Document, Source
+from .records import Document
 from .sources import (
     METADATA_FILE,
     SUPPORTED_SUFFIXES,
@@ -30,7 +30,7 @@ from .sources import (
     read_file,
     sha256_text,
 )
-from .store import POINTER, BuildSettings, IndexStateError, build_index, read_stored
+from .store import POINTER, BuildSettings, IndexStateError, build_index, read_stored, source_from_row
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def _stored(index_dir: Path) -> tuple[dict | None, dict[str, _Entry], dict]:
     manifest, rows, passages, vectors = read_stored(index_dir)
     entries = {}
     for row in rows:
-        source = Source(**{k: str(row.get(k) or "") for k in Source.__dataclass_fields__})
+        source = source_from_row(row)
         entries[source.doc_id] = _Entry(document_from_text(source, row["text"]), row.get("origin", ""))
     reuse = {sha256_text(p.text): vectors[i] for i, p in enumerate(passages)}
     return manifest, entries, reuse

@@ -259,7 +259,7 @@ def load_index(index_dir: Path) -> Index:
     try:
         documents = {}
         for row in _read_jsonl(gen / "documents.jsonl"):
-            source = Source(**{k: row.get(k, "") for k in Source.__dataclass_fields__})
+            source = source_from_row(row)
             documents[source.doc_id] = Document(source=source, text=row["text"], sha256=row["sha256"],
                                                 spans=tuple(tuple(s) for s in row.get("spans", ())))
         passages = [Passage(**row) for row in _read_jsonl(gen / "passages.jsonl")]
@@ -279,8 +279,8 @@ def read_stored(index_dir: Path) -> tuple[dict, list[dict], list[Passage], np.nd
     """The live generation's manifest, document rows (with full text), passages and vectors,
     without version or model checks: incremental adds and `rebuild` use it on stale indexes too."""
     index_dir = Path(index_dir)
-    manifest = read_manifest(index_dir)
     gen = current_generation(index_dir)
+    manifest = read_manifest(index_dir, gen)
     hint = _rebuild_hint(index_dir, manifest.get("source_roots"))
     try:
         for name in ("documents.jsonl", "passages.jsonl", "vectors.npy"):
@@ -294,6 +294,11 @@ def read_stored(index_dir: Path) -> tuple[dict, list[dict], list[Passage], np.nd
     if len(passages) != len(vectors):
         raise IndexStateError(f"index in {index_dir} is corrupt (passage counts differ); {hint}")
     return manifest, rows, passages, vectors
+
+
+def source_from_row(row: dict) -> Source:
+    """The Source fields of a documents.jsonl row (missing or null fields are empty)."""
+    return Source(**{k: str(row.get(k) or "") for k in Source.__dataclass_fields__})
 
 
 def load_vectors(index: Index) -> np.ndarray:

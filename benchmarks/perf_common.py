@@ -1,8 +1,8 @@
 """Shared pieces of the performance benchmarks: corpora, cached vectors, MRR, timing helpers.
 
-Vectors for quality figures are cached per (model, precision, texts) under
-~/.cache/arabic-assistant/bench/: they are deterministic, so only the first run pays for
-them. Every speed figure is measured afresh in each run.
+Vectors for quality figures come through the project's embedding cache
+(~/.cache/arabic-assistant/embeddings/, shared with `make eval`): they are deterministic, so
+only the first run pays for them. Every speed figure is measured afresh in each run.
 
 ``python benchmarks/perf_common.py --warm`` fills the cache (slow: the whole pooled corpus
 once per precision).
@@ -10,7 +10,6 @@ once per precision).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import platform
 import random
@@ -25,7 +24,6 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-CACHE = Path(os.environ.get("ASSISTANT_BENCH_CACHE", Path.home() / ".cache/arabic-assistant/bench"))
 
 
 @dataclass(frozen=True)
@@ -61,25 +59,25 @@ def pooled_corpus(n_queries: int = 600, seed: int = 7) -> Corpus:
 
 
 def cached_vectors(embedder, kind: str, texts: list[str]) -> np.ndarray:
-    """``embedder``'s vectors for ``texts`` (kind "documents" or "queries"), from the cache when
-    this model, precision and text list were embedded before."""
-    h = hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:16]
-    tag = f"{embedder.weights_hash}-{embedder.precision}-{embedder.dim}-{kind}-{h}.npy"
-    path = CACHE / tag
-    if path.is_file():
-        return np.load(path)
-    t0 = time.perf_counter()
+    """``embedder``'s vectors for ``texts`` (kind "documents" or "queries") through the project's
+    embedding cache (the one `make eval` fills too), so only texts never embedded with this
+    model, precision and dim reach the model. ``embedder`` needs model_id, weights_hash,
+    precision and dim; its embed methods are looked up only when something is missing."""
+    from assistant.embed_cache import EmbeddingCache
+
+    cache = EmbeddingCache.for_embedder(embedder)
     if kind == "documents":
-        vecs = embedder.embed_documents(texts, show_progress=True)
+        def embed(todo):
+            return embedder.embed_documents(todo, show_progress=True)
     else:
-        vecs = np.concatenate([embedder._encode(embedder.model.encode_query, texts[i:i + 64])
-                               for i in range(0, len(texts), 64)])
-    print(f"  (embedded {len(texts)} {kind} in {embedder.precision}: "
-          f"{time.perf_counter() - t0:.0f} s; cached)", flush=True)
-    CACHE.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npy")
-    np.save(tmp, vecs)
-    os.replace(tmp, path)
+        def embed(todo):
+            return embedder.embed_queries(todo)
+    t0, known = time.perf_counter(), len(cache.vectors(kind))
+    vecs = cache.embed(kind, texts, embed)
+    if len(cache.vectors(kind)) > known:
+        cache.save()
+        print(f"  (embedded {len(cache.vectors(kind)) - known} {kind} in {embedder.precision}: "
+              f"{time.perf_counter() - t0:.0f} s; cached)", flush=True)
     return vecs
 
 
