@@ -1,4 +1,8 @@
-"""One configuration object, with defaults overridable from ASSISTANT_* variables and the CLI."""
+"""One configuration object: every default lives here, overridable from ASSISTANT_* variables and the CLI.
+
+No other module reads the environment for settings: they take a ``Config`` (or one of its
+values) from their caller, and the interfaces build it once with ``Config.from_env``.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,18 @@ import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+from .errors import ConfigError
 
-class ConfigError(ValueError):
-    """An ASSISTANT_* variable has a value of the wrong kind."""
+APP_NAME = "arabic-assistant"  # the cache's sub-folder
 
 
 @dataclass(frozen=True)
 class Config:
     index_dir: Path = Path("index")
     model_path: str | None = None  # a local sentence-transformers folder; None = verified cache
+    model_spec: Path | None = None  # the model's download spec; None = packaged or ../shared/model
+    cache_dir: Path | None = None  # None = $XDG_CACHE_HOME/arabic-assistant or ~/.cache/arabic-assistant
+    eval_dir: Path | None = None  # None = ../shared/eval beside the repository
     top_k: int = 5
     max_passage_chars: int = 700
     overlap_sentences: int = 0
@@ -34,14 +41,15 @@ class Config:
     @classmethod
     def from_env(cls, **overrides) -> Config:
         """Defaults, then ASSISTANT_<FIELD> variables, then explicit non-None overrides."""
-        values = {}
+        values: dict = {}
         for f in fields(cls):
             raw = os.environ.get(f"ASSISTANT_{f.name.upper()}")
             if raw is None or raw == "":
                 continue
-            if f.name == "index_dir":
+            kind = str(f.type)
+            if kind.startswith("Path"):
                 values[f.name] = Path(raw)
-            elif f.name in ("model_path", "embedder", "precision"):
+            elif kind.startswith("str"):
                 values[f.name] = raw
             else:
                 try:
@@ -49,6 +57,18 @@ class Config:
                 except ValueError:
                     raise ConfigError(f"ASSISTANT_{f.name.upper()}={raw!r} is not a whole number") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
-        if "index_dir" in values:
-            values["index_dir"] = Path(values["index_dir"])
+        for name in ("index_dir", "model_spec", "cache_dir", "eval_dir"):
+            if values.get(name) is not None:
+                values[name] = Path(values[name])
         return replace(cls(), **values)
+
+    @property
+    def cache_root(self) -> Path:
+        """Where models, compiled graphs and embedding caches are kept."""
+        if self.cache_dir is not None:
+            return self.cache_dir
+        xdg = os.environ.get("XDG_CACHE_HOME")  # the platform's convention, not a setting of ours
+        return (Path(xdg) if xdg else Path.home() / ".cache") / APP_NAME
+
+
+DEFAULTS = Config()  # the defaults, for functions that take one value of the Config

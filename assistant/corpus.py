@@ -19,27 +19,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .formats import document_from_text
+from .decode import make_document, sha256_text
+from .errors import CorpusError, IndexStateError, SourceError
 from .lock import index_lock
 from .records import Document
-from .sources import (
-    METADATA_FILE,
-    SUPPORTED_SUFFIXES,
-    SourceError,
-    load_metadata,
-    read_file,
-    sha256_text,
-)
-from .store import POINTER, BuildSettings, IndexStateError, build_index, read_stored, source_from_row
+from .sources import SUPPORTED, is_supported, load_metadata, read_file, walk_sources
+from .store import POINTER, BuildSettings, build_index, model_matches, read_stored, source_from_row
 
 log = logging.getLogger(__name__)
 
 UPLOADS_DIR = "uploads"  # inside the index folder: where UI uploads are kept
-SUPPORTED = ", ".join(sorted(SUPPORTED_SUFFIXES))
 
-
-class CorpusError(ValueError):
-    """A corpus change cannot be made as asked (unknown id, nothing left); nothing was changed."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +77,7 @@ def _stored(index_dir: Path) -> tuple[dict | None, dict[str, _Entry], dict]:
     entries = {}
     for row in rows:
         source = source_from_row(row)
-        entries[source.doc_id] = _Entry(document_from_text(source, row["text"]), row.get("origin", ""))
+        entries[source.doc_id] = _Entry(make_document(source, row["text"]), row.get("origin", ""))
     reuse = {sha256_text(p.text): vectors[i] for i, p in enumerate(passages)}
     return manifest, entries, reuse
 
@@ -101,10 +91,10 @@ def _existing(index_dir: Path) -> Path:
 
 
 def _settings(manifest: dict | None, default: BuildSettings | None) -> BuildSettings:
+    """An existing index keeps the settings it was built with; a new one takes ``default``."""
     if manifest is None:
         return default or BuildSettings()
-    return BuildSettings(**{k: v for k, v in manifest.get("settings", {}).items()
-                            if k in BuildSettings.__dataclass_fields__})
+    return BuildSettings.from_manifest(manifest)
 
 
 def list_documents(index_dir: Path) -> list[DocumentInfo]:
@@ -131,13 +121,8 @@ def iter_candidates(paths: list[Path], skipped: list[str], exclude: Path | None 
         except SourceError as exc:
             skipped.append(str(exc))
             metadata = {}
-        files = [root] if root.is_file() else sorted(
-            p for p in root.rglob("*")
-            if p.is_file() and p.name != METADATA_FILE
-            and not any(part.startswith(".") for part in p.relative_to(root).parts)
-            and not (exclude and p.resolve().is_relative_to(exclude)))
-        for path in files:
-            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        for path in walk_sources(root, exclude):
+            if not is_supported(path):
                 skipped.append(f"{path}: unsupported file type (supported: {SUPPORTED})")
                 continue
             try:
@@ -188,12 +173,11 @@ class _StoredModel:
 
 def _write(index_dir: Path, entries: dict[str, _Entry], embedder, manifest: dict | None,
            settings: BuildSettings, reuse: dict, roots: list[str], show_progress: bool) -> dict:
-    if manifest is not None:
+    if manifest is not None and not model_matches(manifest, embedder):
         model = manifest.get("model", {})
-        if (model.get("weights_hash"), model.get("dim")) != (embedder.weights_hash, embedder.dim):
-            log.warning("index was built with model %s; re-embedding every passage with %s",
-                        model.get("id"), embedder.model_id)
-            reuse = {}
+        log.warning("index was built with model %s; re-embedding every passage with %s",
+                    model.get("id"), embedder.model_id)
+        reuse = {}
     gen = build_index([e.document for e in entries.values()], embedder, index_dir, settings=settings,
                       source_roots=roots, show_progress=show_progress, reuse=reuse,
                       extra={k: {"origin": e.origin} for k, e in entries.items() if e.origin})

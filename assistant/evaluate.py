@@ -7,24 +7,26 @@ cache), searches every question with each method and scores the rankings (``metr
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import statistics
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .embed_cache import CachedQueryEmbedder, EmbeddingCache
+from .config import DEFAULTS, Config
+from .decode import sha256_text
+from .embedding.cache import CachedQueryEmbedder, EmbeddingCache
+from .errors import SourceError
+from .jsonl import read_user_jsonl
 from .metrics import TOP_KS, Scores, dedupe_docs, score_run
-from .sources import SourceError, decode_bytes, read_documents
+from .search import Searcher
+from .sources import read_documents
 from .store import BuildSettings, build_index, load_index
 
 log = logging.getLogger(__name__)
 
 EVAL_SETS = ("xquad_ar", "tydiqa_goldp_ar")
-DEPTH = 50  # passages fetched per question: the Searcher's default candidate depth
 
 
 @dataclass(frozen=True)
@@ -66,34 +68,25 @@ class RunResult:
 
 def load_queries(path: Path) -> list[EvalQuery]:
     """Read ``{"id", "text", "answers", "gold_ids"}`` lines; SourceError names a bad line."""
-    path = Path(path)
-    try:
-        text = decode_bytes(path.read_bytes(), str(path))
-    except OSError as exc:
-        raise SourceError(f"{path}: cannot read questions ({exc.strerror or exc})") from exc
+    expected = "a JSON object with id, text and gold_ids"
     queries = []
-    for lineno, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
+    for lineno, rec in read_user_jsonl(Path(path), expected):
         try:
-            rec = json.loads(line)
             q = EvalQuery(str(rec["id"]), str(rec["text"]), tuple(str(a) for a in rec.get("answers", [])),
                           frozenset(str(g) for g in rec["gold_ids"]))
-        except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
-            raise SourceError(f"{path}:{lineno}: expected a JSON object with id, text and gold_ids") from exc
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise SourceError(f"{path}:{lineno}: expected {expected}") from exc
         queries.append(q)
     if not queries:
         raise SourceError(f"{path}: no questions")
     return queries
 
 
-def run_eval(name: str, corpus_paths: list[Path], queries: list[EvalQuery], embedder, *,
-             methods: tuple[str, ...] = ("bm25", "dense", "hybrid"), settings: BuildSettings | None = None,
-             cache: EmbeddingCache | None = None, depth: int = DEPTH, ks: tuple[int, ...] = TOP_KS,
-             searcher_options: dict | None = None) -> RunResult:
-    """Build a temporary index of ``corpus_paths`` and score every method on ``queries``."""
-    from .search import Searcher
-
+def run_eval(name: str, corpus_paths: list[Path], queries: list[EvalQuery], embedder, config: Config = DEFAULTS,
+             *, methods: tuple[str, ...] = ("bm25", "dense", "hybrid"), cache: EmbeddingCache | None = None,
+             ks: tuple[int, ...] = TOP_KS) -> RunResult:
+    """Build a temporary index of ``corpus_paths`` with ``config``'s settings and score every
+    method on ``queries`` (each question's top ``config.candidates`` passages)."""
     docs = read_documents([Path(p) for p in corpus_paths])
     known = {d.doc_id for d in docs}
     missing = sum(1 for q in queries if not q.gold_ids & known)
@@ -108,14 +101,15 @@ def run_eval(name: str, corpus_paths: list[Path], queries: list[EvalQuery], embe
     embed_ms = round(1000 * (time.perf_counter() - t0) / fresh_queries, 1) if fresh_queries else None
     with tempfile.TemporaryDirectory(prefix="assistant-eval-") as tmp:
         t0 = time.perf_counter()
-        build_index(docs, cached, Path(tmp), settings=settings, reuse=cache.vectors("documents"),
+        build_index(docs, cached, Path(tmp), settings=BuildSettings.from_config(config),
+                    reuse=cache.vectors("documents"),
                     show_progress=True)
         build_seconds = time.perf_counter() - t0
         index = load_index(Path(tmp))
         embedded = len(cache.vectors("documents")) - before
         cache.save()
-        searcher = Searcher(index, cached, **(searcher_options or {}))
-        results = tuple(_score_method(searcher, queries, m, depth, ks) for m in methods)
+        searcher = Searcher(index, cached, config)
+        results = tuple(_score_method(searcher, queries, m, config.candidates, ks) for m in methods)
         passages = len(index.passages)
         del index, searcher
     return RunResult(name, len(docs), passages, len(queries), round(build_seconds, 2), embedded,
@@ -123,8 +117,6 @@ def run_eval(name: str, corpus_paths: list[Path], queries: list[EvalQuery], embe
 
 
 def _cached_texts(cache: EmbeddingCache, texts: list[str]) -> set[str]:
-    from .sources import sha256_text
-
     known = cache.vectors("queries")
     return {t for t in texts if sha256_text(t) in known}
 
@@ -141,27 +133,25 @@ def _score_method(searcher, queries: list[EvalQuery], method: str, depth: int, k
     return MethodResult(method, scores, round(1000 * statistics.median(times), 2))
 
 
-def find_eval_dir() -> Path:
-    """$ASSISTANT_EVAL_DIR, else ../shared/eval beside the repository."""
-    env = os.environ.get("ASSISTANT_EVAL_DIR")
-    return Path(env) if env else Path(__file__).resolve().parent.parent.parent / "shared" / "eval"
+def find_eval_dir(config: Config | None = None) -> Path:
+    """Config.eval_dir ($ASSISTANT_EVAL_DIR), else ../shared/eval beside the repository."""
+    config = config or Config.from_env()
+    return config.eval_dir or Path(__file__).resolve().parents[2] / "shared" / "eval"
 
 
-def run_suite(embedder, eval_dir: Path | None = None, *,
-              methods: tuple[str, ...] = ("bm25", "dense", "hybrid"), settings: BuildSettings | None = None,
-              cache: EmbeddingCache | None = None,
-              searcher_options: dict | None = None) -> list[RunResult]:
+def run_suite(embedder, config: Config = DEFAULTS, *, methods: tuple[str, ...] = ("bm25", "dense", "hybrid"),
+              cache: EmbeddingCache | None = None) -> list[RunResult]:
     """Each set on its own index, then the pooled index of all sets (questions of every set)."""
-    eval_dir = Path(eval_dir or find_eval_dir())
+    eval_dir = find_eval_dir(config)
     if not (eval_dir / EVAL_SETS[0]).is_dir():
         raise SourceError(f"no eval sets in {eval_dir}; pass --eval-dir or set ASSISTANT_EVAL_DIR")
     cache = cache or EmbeddingCache.for_embedder(embedder)
     sets = [(name, eval_dir / name / "corpus.jsonl", load_queries(eval_dir / name / "queries.jsonl"))
             for name in EVAL_SETS]
-    options = {"methods": methods, "settings": settings, "cache": cache, "searcher_options": searcher_options}
-    runs = [run_eval(name, [corpus], qs, embedder, **options) for name, corpus, qs in sets]
+    options = {"methods": methods, "cache": cache}
+    runs = [run_eval(name, [corpus], qs, embedder, config, **options) for name, corpus, qs in sets]
     pooled = [q for _, _, qs in sets for q in qs]
-    runs.append(run_eval("pooled", [c for _, c, _ in sets], pooled, embedder, **options))
+    runs.append(run_eval("pooled", [c for _, c, _ in sets], pooled, embedder, config, **options))
     return runs
 
 

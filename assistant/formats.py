@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .records import Document, Source
-from .sources import FORMAT_SUFFIXES, SourceError, clean_spans, decode_bytes, read_text_file, sha256_text
+from .decode import decode_bytes, file_source, front_matter, front_matter_end, make_document
+from .errors import SourceError
+from .records import Document
 
+TEXT_SUFFIXES = {".txt", ".md"}
 HTML_SUFFIXES = {".html", ".htm"}
-__all__ = ["FORMAT_SUFFIXES", "read_document", "document_from_text", "html_text", "pdf_text", "docx_text"]
+FORMAT_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf", ".docx"}  # one document per file
 META_FIELDS = ("title", "outlet", "date", "url")
 
 # Elements whose content a reader never sees.
@@ -29,76 +31,53 @@ _META_KEYS = {
              "dc.date", "dc.date.issued", "sailthru.date"),
     "url": ("og:url",),
 }
-_FRONT_MATTER = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
 
 
 def read_document(path: Path, root: Path, meta: dict | None = None) -> Document:
-    """Read one non-JSONL source file (.txt, .md, .html, .pdf, .docx) into a Document."""
+    """Read one single-document file (.txt, .md, .html, .pdf, .docx) into a Document.
+
+    Metadata: ``meta`` (the sidecar, the user's word) wins over what the file itself says.
+    """
     suffix = path.suffix.lower()
-    if suffix == ".md":
-        return read_markdown(path, root, meta)
-    if suffix in HTML_SUFFIXES:
-        text, found = html_text(path.read_bytes(), str(path))
-    elif suffix == ".pdf":
-        text, found = pdf_text(path)
-    elif suffix == ".docx":
-        text, found = docx_text(path)
+    if suffix in TEXT_SUFFIXES:
+        text = decode_bytes(path.read_bytes(), str(path))
+        found = _front_matter(path, text) if suffix == ".md" else {}
+        if not text[front_matter_end(text) if suffix == ".md" else 0:].strip():
+            raise SourceError(f"{path}: empty file")
     else:
-        return read_text_file(path, root, meta)
-    if not text.strip():
-        raise SourceError(f"{path}: no text found" + (" (scanned PDF without a text layer?)"
-                                                       if suffix == ".pdf" else ""))
-    return _document(path, root, text, {**found, **_present(meta)})
-
-
-def document_from_text(source: Source, text: str) -> Document:
-    """Rebuild a stored document: clean spans recomputed, front matter of .md files left out."""
-    body = front_matter_end(text) if source.path.lower().endswith(".md") else 0
-    spans = tuple((a + body, b + body) for a, b in clean_spans(text[body:]))
-    return Document(source=source, text=text, sha256=sha256_text(text), spans=spans)
+        if suffix in HTML_SUFFIXES:
+            text, found = html_text(path.read_bytes(), str(path))
+        elif suffix == ".pdf":
+            text, found = pdf_text(path)
+        elif suffix == ".docx":
+            text, found = docx_text(path)
+        else:
+            raise SourceError(f"{path}: unsupported file type")
+        if not text.strip():
+            raise SourceError(f"{path}: no text found" + (" (scanned PDF without a text layer?)"
+                                                           if suffix == ".pdf" else ""))
+    meta = {**found, **_present(meta)}
+    return make_document(file_source(path, root, text, meta), text)
 
 
 def _present(meta: dict | None) -> dict:
     return {k: str(v) for k, v in (meta or {}).items() if v not in (None, "")}
 
 
-def _document(path: Path, root: Path, text: str, meta: dict) -> Document:
-    rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
-    doc_id = str(meta.get("id") or Path(rel).with_suffix("").as_posix())
-    body = text[front_matter_end(text):] if path.suffix.lower() == ".md" else text
-    first = next((ln.strip() for ln in body.splitlines() if ln.strip()), "")
-    title = meta.get("title") or first.lstrip("#").strip()[:200]  # a Markdown heading, without its #
-    source = Source(doc_id=doc_id, path=rel, title=title, outlet=meta.get("outlet", ""),
-                    date=meta.get("date", ""), url=meta.get("url", ""))
-    return document_from_text(source, text)
+def _front_matter(path: Path, text: str) -> dict:
+    """Metadata from a leading YAML block of a Markdown file (the block itself is not indexed)."""
+    block = front_matter(text)
+    if block is None:
+        return {}
+    import yaml
 
-
-# ---------------------------------------------------------------- Markdown
-
-
-def front_matter_end(text: str) -> int:
-    """Offset where the body starts after a leading ``---`` YAML block (0 when there is none)."""
-    m = _FRONT_MATTER.match(text)
-    return m.end() if m else 0
-
-
-def read_markdown(path: Path, root: Path, meta: dict | None = None) -> Document:
-    """Markdown as plain text; a YAML front matter block gives metadata and is not indexed."""
-    text = decode_bytes(path.read_bytes(), str(path))
-    found: dict = {}
-    m = _FRONT_MATTER.match(text)
-    if m:
-        import yaml
-
-        try:
-            data = yaml.safe_load(m.group(1))
-        except yaml.YAMLError as exc:
-            raise SourceError(f"{path}: invalid front matter ({type(exc).__name__})") from exc
-        if isinstance(data, dict):
-            found = {k: str(data[k]) for k in ("id", *META_FIELDS) if data.get(k) not in (None, "")}
-    if not text[front_matter_end(text):].strip():
-        raise SourceError(f"{path}: empty file")
-    return _document(path, root, text, {**found, **_present(meta)})
+    try:
+        data = yaml.safe_load(block)
+    except yaml.YAMLError as exc:
+        raise SourceError(f"{path}: invalid front matter ({type(exc).__name__})") from exc
+    if not isinstance(data, dict):
+        return {}
+    return {k: str(data[k]) for k in ("id", *META_FIELDS) if data.get(k) not in (None, "")}
 
 
 # ---------------------------------------------------------------- HTML

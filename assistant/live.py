@@ -9,18 +9,20 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from .config import DEFAULTS, Config
+from .errors import IndexStateError
 from .search import Searcher
-from .store import POINTER, IndexStateError, load_index
+from .store import POINTER, load_index
 
 # Reloads attempted when the generation being loaded is replaced (and deleted) by a newer update.
 RELOADS = 3
 
 
 class LiveSearcher:
-    def __init__(self, index_dir: Path, embedder, **searcher_options):
+    def __init__(self, index_dir: Path, embedder, config: Config = DEFAULTS):
         self.index_dir = Path(index_dir)
         self.embedder = embedder
-        self.options = searcher_options
+        self.config = config
         self._lock = threading.Lock()
         self._generation: str | None = None
         self._searcher: Searcher | None = None
@@ -37,7 +39,7 @@ class LiveSearcher:
         with self._lock:
             if generation != self._generation or self._searcher is None:
                 index = self._load(generation)
-                self._searcher = Searcher(index, self.embedder, **self.options)
+                self._searcher = Searcher(index, self.embedder, self.config)
                 self._generation = index.folder.name
             return self._searcher
 
@@ -53,5 +55,5 @@ class LiveSearcher:
                     raise
                 generation = newer
 
-    def search(self, query: str, k: int = 5, **kwargs):
+    def search(self, query: str, k: int = DEFAULTS.top_k, **kwargs):
         return self.current().search(query, k, **kwargs)

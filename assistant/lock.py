@@ -15,14 +15,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .errors import IndexBusyError
+
 LOCK_FILE = ".lock"
 
 _guard = threading.Lock()
 _held: dict[str, list] = {}  # resolved index dir -> [owner thread id, depth, fd]
 
-
-class IndexBusyError(RuntimeError):
-    """Another writer holds the index; the message says who and what to do."""
 
 
 @contextmanager

@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from .config import DEFAULTS, Config
+from .errors import QueryError
+from .filters import Filters
 from .records import Hit
-from .store import Index, check_model
+from .store import Index, check_model, load_index
 
 METHODS = ("hybrid", "dense", "bm25")
 
 
-class QueryError(ValueError):
-    """The question cannot be searched (empty, too long); the message is for the user."""
-
-
-def check_query(query: str, max_chars: int) -> str:
+def check_query(query: str, max_chars: int = DEFAULTS.max_query_chars) -> str:
+    """The question, stripped; QueryError (with ``reason`` "empty" or "too_long") when it cannot
+    be searched. Every interface calls this, before loading the model where it can."""
     if not isinstance(query, str) or not query.strip():
-        raise QueryError("the question is empty; type a question in Arabic or English")
+        raise QueryError("the question is empty; type a question in Arabic or English", "empty")
     if len(query) > max_chars:
-        raise QueryError(f"the question is {len(query)} characters long; the limit is {max_chars}")
+        raise QueryError(f"the question is {len(query)} characters long; the limit is {max_chars}",
+                         "too_long", length=len(query), limit=max_chars)
     return query.strip()
 
 
@@ -68,28 +69,29 @@ def fuse_scores(dense: Ranking, lexical: Ranking, match: np.ndarray, weight: flo
 class Searcher:
     """Answers questions against one loaded index with one embedder."""
 
-    def __init__(self, index: Index, embedder, *, candidates: int = 50,
-                 max_query_chars: int = 2000, match_weight: float = MATCH_WEIGHT):
+    def __init__(self, index: Index, embedder, config: Config = DEFAULTS, *, match_weight: float = MATCH_WEIGHT):
         check_model(index.manifest, embedder, index.folder.parent)
         self.index = index
         self.embedder = embedder
-        self.candidates = candidates
+        self.candidates = config.candidates
         self.match_weight = match_weight
-        self.max_query_chars = max_query_chars
+        self.max_query_chars = config.max_query_chars
 
-    def search(self, query: str, k: int = 5, *, method: str = "hybrid",
-               keep: Callable[[str], bool] | None = None) -> list[Hit]:
+    def search(self, query: str, k: int = DEFAULTS.top_k, *, method: str = "hybrid",
+               filters: Filters | None = None) -> list[Hit]:
         """Return the top ``k`` passages for ``query``.
 
         Args:
             method: "hybrid" (default), "dense" or "bm25".
-            keep: optional filter on doc_id (e.g. one source or outlet).
+            filters: only passages of the documents these admit (by id, outlet, date range).
         """
         if method not in METHODS:
             raise QueryError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
         query = check_query(query, self.max_query_chars)
         if k < 1:
             raise QueryError("k must be at least 1")
+        allowed = filters.allowed(self.index.documents) if filters else None
+        keep = allowed.__contains__ if allowed is not None else None
         n = len(self.index.passages)
         # A filter needs deeper lists (its documents may rank low); all of a small index, and a
         # bounded depth for a large one, where an approximate index scans only part anyway.
@@ -129,3 +131,13 @@ class Searcher:
             if len(hits) == k:
                 break
         return hits
+
+
+def open_searcher(config: Config, embedder=None) -> Searcher:
+    """A Searcher on ``config.index_dir``; the index is checked before the model is loaded."""
+    index = load_index(config.index_dir)
+    if embedder is None:
+        from .embedding.embedder import make_embedder  # lazily: torch is heavy
+
+        embedder = make_embedder(config)
+    return Searcher(index, embedder, config)

@@ -19,16 +19,23 @@ import shutil
 import time
 import uuid
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from . import __version__
 from .chunk import CHUNKER_VERSION, chunk_document
+from .config import DEFAULTS, Config
+from .decode import CLEANER_VERSION
 from .dense import DenseIndex
+from .embedding.cache import embed_missing
+from .errors import IndexStateError
+from .jsonl import iter_jsonl, write_jsonl
 from .lexical import BM25_PARAMS, LexicalIndex
+from .lock import index_lock
 from .normalize import NORMALIZER_VERSION
 from .records import Document, Passage, Source
-from .sources import CLEANER_VERSION
 
 log = logging.getLogger(__name__)
 
@@ -37,19 +44,28 @@ FORMAT_VERSION = 1
 POINTER = "CURRENT"
 
 
-class IndexStateError(RuntimeError):
-    """The index is missing, stale, mismatched or corrupt; the message says how to rebuild it."""
-
 
 @dataclass(frozen=True)
 class BuildSettings:
-    max_chars: int = 700
-    overlap: int = 0
+    """How an index is cut and analysed; recorded in its manifest, so every later change of the
+    index (add, remove, rebuild) uses the same settings."""
+
+    max_chars: int = DEFAULTS.max_passage_chars
+    overlap: int = DEFAULTS.overlap_sentences
     stem: bool = True
     stopwords: bool = True
     # The document title joins each passage's lexical text (not its dense text or displayed text):
     # TyDi QA MRR@10 0.968 -> 0.974, pooled 0.961 -> 0.964 (README "Retrieval quality").
     lexical_title: bool = True
+
+    @classmethod
+    def from_config(cls, config: Config) -> BuildSettings:
+        return cls(max_chars=config.max_passage_chars, overlap=config.overlap_sentences)
+
+    @classmethod
+    def from_manifest(cls, manifest: dict) -> BuildSettings:
+        """The settings an index was built with (fields this version does not know are ignored)."""
+        return cls(**{k: v for k, v in manifest.get("settings", {}).items() if k in cls.__dataclass_fields__})
 
 
 @dataclass
@@ -75,7 +91,8 @@ def _refresh_hint(index_dir: Path) -> str:
     return f"update it with: assistant rebuild --index {index_dir}"
 
 
-def expected_versions(settings: BuildSettings) -> dict:
+def expected_versions() -> dict:
+    """The versions of every stage whose output the index stores; a change means re-indexing."""
     return {"normalizer": NORMALIZER_VERSION, "cleaner": CLEANER_VERSION, "chunker": CHUNKER_VERSION}
 
 
@@ -90,8 +107,6 @@ def build_index(docs: list[Document], embedder, index_dir: Path, *, settings: Bu
         reuse: passage text sha -> vector, to skip re-embedding unchanged passages.
         extra: doc_id -> additional fields stored in that document's documents.jsonl row.
     """
-    from .lock import index_lock
-
     with index_lock(index_dir):
         return _build_index(docs, embedder, Path(index_dir), settings=settings, source_roots=source_roots,
                             show_progress=show_progress, reuse=reuse, extra=extra or {})
@@ -117,18 +132,18 @@ def _build_index(docs, embedder, index_dir: Path, *, settings, source_roots, sho
         counts = {doc_id: 0 for doc_id in (d.doc_id for d in docs)}
         for p in passages:
             counts[p.doc_id] += 1
-        _write_jsonl(tmp / "documents.jsonl", (
+        write_jsonl(tmp / "documents.jsonl", (
             {**extra.get(d.doc_id, {}), **d.source.to_dict(), "sha256": d.sha256, "spans": d.spans,
              "text": d.text, "passages": counts[d.doc_id]} for d in docs))
-        _write_jsonl(tmp / "passages.jsonl", (p.to_dict() for p in passages))
+        write_jsonl(tmp / "passages.jsonl", (p.to_dict() for p in passages))
         np.save(tmp / "vectors.npy", vectors, allow_pickle=False)
         dense.save(tmp / "dense.faiss")
         lexical.save(tmp / "bm25")
         manifest = {
-            "format": FORMAT, "format_version": FORMAT_VERSION,
+            "format": FORMAT, "format_version": FORMAT_VERSION, "assistant_version": __version__,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "model": {"id": embedder.model_id, "weights_hash": embedder.weights_hash, "dim": embedder.dim},
-            "versions": expected_versions(settings),
+            "versions": expected_versions(),
             "settings": {**asdict(settings), "bm25": BM25_PARAMS},
             "dense": dense.describe(),
             "source_roots": source_roots or [],
@@ -150,22 +165,9 @@ def _build_index(docs, embedder, index_dir: Path, *, settings, source_roots, sho
 
 def embed_passages(passages: list[Passage], embedder, reuse: dict[str, np.ndarray], *,
                    show_progress: bool = False) -> np.ndarray:
-    from .sources import sha256_text
-
-    keys = [sha256_text(p.text) for p in passages]
-    todo = sorted({k: i for i, k in enumerate(keys) if k not in reuse}.values())
-    fresh = embedder.embed_documents([passages[i].text for i in todo], show_progress=show_progress)
-    known = dict(reuse)
-    known.update({keys[i]: fresh[j] for j, i in enumerate(todo)})
-    if not passages:
-        return np.zeros((0, embedder.dim), np.float32)
-    return np.stack([known[k] for k in keys]).astype(np.float32)
-
-
-def _write_jsonl(path: Path, rows) -> None:
-    with open(path, "w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    """Passage vectors, embedding only texts whose sha256 is not in ``reuse`` (left unchanged)."""
+    return embed_missing([p.text for p in passages], dict(reuse),
+                         lambda todo: embedder.embed_documents(todo, show_progress=show_progress), embedder.dim)
 
 
 def _file_sizes(folder: Path) -> dict[str, int]:
@@ -224,22 +226,39 @@ def read_manifest(index_dir: Path, gen: Path | None = None) -> dict:
 
 
 def check_manifest(manifest: dict, index_dir: Path) -> None:
-    """Raise IndexStateError when the index was built by another format or pipeline version."""
+    """Raise IndexStateError when the index was built by another format or pipeline version;
+    an index written by another version of the assistant in the same format only warns (once)."""
     hint = _refresh_hint(index_dir)
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexStateError(f"index in {index_dir} has format {manifest.get('format_version')}, "
                           f"this version reads {FORMAT_VERSION}; {hint}")
-    settings = BuildSettings(**{k: v for k, v in manifest.get("settings", {}).items()
-                                if k in BuildSettings.__dataclass_fields__})
-    for name, want in expected_versions(settings).items():
+    written_by = manifest.get("assistant_version")
+    if written_by != __version__:
+        _warn_other_version(str(index_dir), written_by or "an earlier version")
+    for name, want in expected_versions().items():
         have = manifest.get("versions", {}).get(name)
         if have != want:
             raise IndexStateError(f"index in {index_dir} is stale ({name} {have}, now {want}); {hint}")
 
 
-def check_model(manifest: dict, embedder, index_dir: Path) -> None:
+def model_matches(manifest: dict, embedder) -> bool:
+    """True when the index's vectors came from ``embedder``'s weights at its dimension."""
     model = manifest.get("model", {})
-    if model.get("weights_hash") != embedder.weights_hash or model.get("dim") != embedder.dim:
+    return (model.get("weights_hash"), model.get("dim")) == (embedder.weights_hash, embedder.dim)
+
+
+@lru_cache(maxsize=64)
+def _warn_other_version(index_dir: str, written_by: str) -> None:
+    """Once per process and index (the cache is the "once")."""
+    log.warning("index in %s was written by arabic-assistant %s, this is %s; it is read as it is "
+                "(assistant rebuild --index %s re-indexes it with this version)",
+                index_dir, written_by, __version__, index_dir)
+
+
+def check_model(manifest: dict, embedder, index_dir: Path) -> None:
+    """Raise IndexStateError unless ``model_matches``; the message names the rebuild command."""
+    model = manifest.get("model", {})
+    if not model_matches(manifest, embedder):
         raise IndexStateError(f"index in {index_dir} was built with model {model.get('id')} "
                           f"({model.get('weights_hash')}), not the loaded {embedder.model_id} "
                           f"({embedder.weights_hash}); " + _refresh_hint(index_dir))
@@ -258,11 +277,11 @@ def load_index(index_dir: Path) -> Index:
             raise IndexStateError(f"index in {index_dir} is corrupt ({name} missing or truncated); {hint}")
     try:
         documents = {}
-        for row in _read_jsonl(gen / "documents.jsonl"):
+        for row in iter_jsonl(gen / "documents.jsonl"):
             source = source_from_row(row)
             documents[source.doc_id] = Document(source=source, text=row["text"], sha256=row["sha256"],
                                                 spans=tuple(tuple(s) for s in row.get("spans", ())))
-        passages = [Passage(**row) for row in _read_jsonl(gen / "passages.jsonl")]
+        passages = [Passage(**row) for row in iter_jsonl(gen / "passages.jsonl")]
         dense = DenseIndex.load(gen / "dense.faiss")
         s = manifest["settings"]
         lexical = LexicalIndex.load(gen / "bm25", stem=s["stem"], stopwords=s["stopwords"])
@@ -286,8 +305,8 @@ def read_stored(index_dir: Path) -> tuple[dict, list[dict], list[Passage], np.nd
         for name in ("documents.jsonl", "passages.jsonl", "vectors.npy"):
             if (gen / name).stat().st_size != manifest["files"][name]:
                 raise ValueError(name)
-        rows = list(_read_jsonl(gen / "documents.jsonl"))
-        passages = [Passage(**row) for row in _read_jsonl(gen / "passages.jsonl")]
+        rows = list(iter_jsonl(gen / "documents.jsonl"))
+        passages = [Passage(**row) for row in iter_jsonl(gen / "passages.jsonl")]
         vectors = np.load(gen / "vectors.npy", allow_pickle=False)
     except Exception as exc:  # our own files unreadable: corruption
         raise IndexStateError(f"index in {index_dir} is corrupt ({type(exc).__name__}); {hint}") from exc
@@ -303,10 +322,3 @@ def source_from_row(row: dict) -> Source:
 
 def load_vectors(index: Index) -> np.ndarray:
     return np.load(index.folder / "vectors.npy", allow_pickle=False)
-
-
-def _read_jsonl(path: Path):
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                yield json.loads(line)

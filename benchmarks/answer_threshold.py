@@ -18,13 +18,13 @@ import random
 import statistics
 from pathlib import Path
 
-from assistant import answer
-from assistant.answer import MIN_COVERAGE
+from assistant.answer import compose as answer
+from assistant.answer.compose import MIN_COVERAGE
+from assistant.answer.lexicon import fold, tokens
+from assistant.answer.question import coverage, figure_spans, parse_question, typed_spans
 from assistant.chunk import split_sentences
 from assistant.evaluate import find_eval_dir
-from assistant.lexicon import fold, tokens
 from assistant.normalize import normalize_arabic
-from assistant.question import coverage, figure_spans, parse_question, typed_spans
 
 SEED_QUESTIONS = [
     "كم عدد قتلى قوات سوريا الديمقراطية؟", "كم عدد قتلى داعش؟", "كم عدد السيارات المفخخة؟",
@@ -70,8 +70,8 @@ def part_a(name: str) -> None:
 
 
 def part_b(index_dir: Path, sample: int) -> None:
-    from assistant.cli import open_searcher
     from assistant.config import Config
+    from assistant.search import open_searcher
 
     searcher = open_searcher(Config.from_env(index_dir=index_dir))
     rng = random.Random(0)

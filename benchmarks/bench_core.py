@@ -55,7 +55,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="index builds to take the median of")
     args = parser.parse_args()
 
-    from assistant.embed import SentenceTransformerEmbedder
+    from assistant.embedding.embedder import SentenceTransformerEmbedder
     from assistant.search import Searcher
     from assistant.sources import read_documents
     from assistant.store import build_index, load_index

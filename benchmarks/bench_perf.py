@@ -41,7 +41,7 @@ import json, sys, time
 t0 = time.perf_counter()
 sys.path.insert(0, {root!r})
 from assistant.config import Config
-from assistant.cli import open_searcher
+from assistant.search import open_searcher
 searcher = open_searcher(Config.from_env(index_dir={index!r}))
 if {graph!r}:  # the server's start: the compiled query path loaded from the cache first
     searcher.embedder.use_query_graph(build=False).join()
@@ -69,7 +69,7 @@ def cold_start(index_dir: Path, question: str, repeats: int, graph: bool = False
 def build_and_time(corpus, embedder, tmp: Path, repeats: int, doc_rate: float | None) -> tuple[Path, float]:
     """Build the corpus index; passages/s. With ``doc_rate`` the embedding is not redone: the
     indexing is timed with cached vectors and the embedding time added from the measured rate."""
-    from assistant.sources import sha256_text
+    from assistant.decode import sha256_text
     from assistant.store import build_index
 
     reuse = {}
@@ -190,7 +190,7 @@ def main() -> None:
     import logging
     import os
 
-    from assistant.embed import SentenceTransformerEmbedder
+    from assistant.embedding.embedder import SentenceTransformerEmbedder
     from assistant.search import Searcher
     from assistant.store import load_index
 
@@ -302,7 +302,7 @@ def main() -> None:
 
 
 def _cut(vecs: np.ndarray, dim: int) -> np.ndarray:
-    from assistant.embed import unit_rows
+    from assistant.embedding.embedder import unit_rows
 
     return unit_rows(vecs, dim)
 

@@ -33,8 +33,9 @@ CHUNK = 100_000
 def base_vectors(corpus) -> tuple[np.ndarray, np.ndarray]:
     """Cached default-precision vectors of the pooled passages and questions (model loaded only
     when the cache misses)."""
-    from assistant.embed import SentenceTransformerEmbedder, _identify, resolve_precision
-    from assistant.model_store import resolve_model_path
+    from assistant.embedding.cpu import resolve_precision
+    from assistant.embedding.embedder import SentenceTransformerEmbedder, _identify
+    from assistant.embedding.model_store import resolve_model_path
 
     class Key:  # what cached_vectors needs to find the files
         model_id, weights_hash = _identify(resolve_model_path(None))

@@ -79,13 +79,14 @@ def main() -> None:
     parser.add_argument("--endpoint", choices=["search", "ask"], default="search")
     args = parser.parse_args()
 
-    from assistant.ui import EXAMPLES
+    from assistant.ui.layout import EXAMPLES
 
     demo = None
     url = args.url
     if not url:
         from assistant.config import Config
-        from assistant.ui import UIService, start
+        from assistant.ui.server import start
+        from assistant.ui.service import UIService
 
         t0 = time.perf_counter()
         demo, url = start(UIService(Config.from_env(index_dir=args.index, uploads=0)))

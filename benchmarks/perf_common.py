@@ -63,7 +63,7 @@ def cached_vectors(embedder, kind: str, texts: list[str]) -> np.ndarray:
     embedding cache (the one `make eval` fills too), so only texts never embedded with this
     model, precision and dim reach the model. ``embedder`` needs model_id, weights_hash,
     precision and dim; its embed methods are looked up only when something is missing."""
-    from assistant.embed_cache import EmbeddingCache
+    from assistant.embedding.cache import EmbeddingCache
 
     cache = EmbeddingCache.for_embedder(embedder)
     if kind == "documents":
@@ -142,7 +142,7 @@ def timed(fn, *args, **kwargs) -> tuple[float, object]:
 
 
 if __name__ == "__main__" and "--warm" in sys.argv:
-    from assistant.embed import SentenceTransformerEmbedder
+    from assistant.embedding.embedder import SentenceTransformerEmbedder
 
     corpus = pooled_corpus()
     for precision in sys.argv[sys.argv.index("--warm") + 1:] or ["fp32", "bf16"]:

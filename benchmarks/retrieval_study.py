@@ -19,7 +19,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.chunk import chunk_document  # noqa: E402
-from assistant.embed_cache import CachedQueryEmbedder, EmbeddingCache  # noqa: E402
+from assistant.embedding.cache import CachedQueryEmbedder, EmbeddingCache  # noqa: E402
 from assistant.evaluate import EVAL_SETS, find_eval_dir, load_queries  # noqa: E402
 from assistant.lexical import LexicalIndex  # noqa: E402
 from assistant.metrics import dedupe_docs, score_run  # noqa: E402
@@ -231,7 +231,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.chunks:
         return chunking_table(args.eval_dir)
-    from assistant.embed import SentenceTransformerEmbedder
+    from assistant.embedding.embedder import SentenceTransformerEmbedder
 
     embedder = SentenceTransformerEmbedder()
     cache = EmbeddingCache.for_embedder(embedder)

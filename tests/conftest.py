@@ -20,7 +20,7 @@ def _isolated_env(monkeypatch, tmp_path_factory):
 
 @pytest.fixture
 def fake_embedder():
-    from assistant.embed import FakeEmbedder
+    from assistant.embedding.embedder import FakeEmbedder
 
     return FakeEmbedder()
 
@@ -28,7 +28,7 @@ def fake_embedder():
 @pytest.fixture(scope="session")
 def real_embedder():
     """EmbeddingGemma from the verified cache or $ASSISTANT_MODEL_PATH (installed by `make model`)."""
-    from assistant.embed import SentenceTransformerEmbedder
+    from assistant.embedding.embedder import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder()
 
@@ -55,7 +55,8 @@ def seeds_searcher(seeds_index, real_embedder):
 def launch_ui(index_dir, embedder):
     """Start the web UI on a free localhost port; returns (demo, url)."""
     from assistant.config import Config
-    from assistant.ui import UIService, start
+    from assistant.ui.server import start
+    from assistant.ui.service import UIService
 
     return start(UIService(Config(index_dir=index_dir, uploads=0), embedder=embedder))
 

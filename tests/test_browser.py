@@ -48,7 +48,7 @@ def page(browser):
 
 @pytest.fixture(scope="module")
 def payload_url(tmp_path_factory):
-    from assistant.embed import FakeEmbedder
+    from assistant.embedding.embedder import FakeEmbedder
     from assistant.sources import read_documents
     from assistant.store import build_index
 

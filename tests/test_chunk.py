@@ -3,8 +3,9 @@
 from conftest import SEEDS
 
 from assistant.chunk import chunk_document, split_sentences
+from assistant.decode import make_document
 from assistant.records import Source
-from assistant.sources import make_document, read_documents
+from assistant.sources import read_documents
 
 
 def _doc(text, doc_id="d"):

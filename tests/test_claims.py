@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer import Claim, compare
-from assistant.claims import find_attributions, find_dates, find_figures, resolve_generic
-from assistant.lexicon import fold, tokens
-from assistant.question import figure_spans, parse_question, typed_spans
+from assistant.answer.claims import find_attributions, find_dates, find_figures, resolve_generic
+from assistant.answer.lexicon import fold, tokens
+from assistant.answer.question import figure_spans, parse_question, typed_spans
 from assistant.records import Source
 
 SDF = "قوات سوريا الديمقراطية"

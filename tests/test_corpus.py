@@ -15,9 +15,9 @@ from conftest import SEEDS
 from assistant.cli import cli
 from assistant.config import Config
 from assistant.corpus import CorpusError, add_paths, list_documents, rebuild, remove_documents
+from assistant.decode import sha256_text
 from assistant.live import LiveSearcher
 from assistant.lock import IndexBusyError, index_lock
-from assistant.sources import sha256_text
 from assistant.store import load_index, load_vectors
 
 NEW_TEXT = "أعلنت بلدية القامشلي افتتاح جسر جديد فوق نهر جغجغ بطول مئة وعشرين متراً."
@@ -31,7 +31,7 @@ class Counting:
     """FakeEmbedder that remembers which texts it was asked to embed."""
 
     def __init__(self):
-        from assistant.embed import FakeEmbedder
+        from assistant.embedding.embedder import FakeEmbedder
 
         self.inner = FakeEmbedder()
         self.model_id, self.weights_hash = self.inner.model_id, self.inner.weights_hash
@@ -172,7 +172,7 @@ def test_cli_add_list_remove(index, tmp_path, monkeypatch):
 
 
 def test_metadata_reaches_citations(index, tmp_path):
-    from assistant.embed import FakeEmbedder
+    from assistant.embedding.embedder import FakeEmbedder
     from assistant.search import Searcher
 
     page = tmp_path / "bridge.html"
@@ -220,7 +220,7 @@ def test_lock_stops_a_second_writer(index, corpus):
 
 
 def test_live_searcher_serves_new_content_after_add(index, tmp_path):
-    from assistant.embed import FakeEmbedder
+    from assistant.embedding.embedder import FakeEmbedder
 
     live = LiveSearcher(index, FakeEmbedder())
     query = "جسر فوق نهر جغجغ"
@@ -237,7 +237,7 @@ def test_live_searcher_survives_its_generation_being_replaced_mid_load(index, tm
     deletes B. The reader must load C, not fail with 'index corrupt'."""
     from assistant import live as live_module
     from assistant import store
-    from assistant.embed import FakeEmbedder
+    from assistant.embedding.embedder import FakeEmbedder
 
     live = LiveSearcher(index, FakeEmbedder())
     (tmp_path / "bridge.txt").write_text(NEW_TEXT, "utf-8")
@@ -270,7 +270,7 @@ def test_live_searcher_survives_its_generation_being_replaced_mid_load(index, tm
 
 
 def test_safe_name_cannot_escape():
-    from assistant.ui_upload import safe_name
+    from assistant.uploads import safe_name
 
     assert safe_name("../../etc/passwd.txt") == "passwd.txt"
     assert safe_name("..\\..\\evil.TXT") == "evil.txt"
@@ -281,8 +281,9 @@ def test_safe_name_cannot_escape():
 
 
 def test_upload_limits_and_folder(index, tmp_path):
-    from assistant.embed import FakeEmbedder
-    from assistant.ui_upload import save_and_add, status_markdown
+    from assistant.embedding.embedder import FakeEmbedder
+    from assistant.ui.upload import status_markdown
+    from assistant.uploads import save_and_add
 
     incoming = tmp_path / "gradio-tmp"
     incoming.mkdir()
@@ -295,7 +296,7 @@ def test_upload_limits_and_folder(index, tmp_path):
     dup = incoming / "dup.txt"
     shutil.copy(SEEDS / "000_d04d6feca1dbbff6.txt", dup)
     config = Config(index_dir=index, upload_max_mb=1)
-    result = save_and_add(index, [str(p) for p in (good, big, exe, dup)], FakeEmbedder, config)
+    result = save_and_add([str(p) for p in (good, big, exe, dup)], FakeEmbedder, config)
     assert result.report.added == ("خبر",)
     assert len(result.report.duplicates) == 1
     assert any("big.txt: larger than 1 MB" in r for r in result.rejected)
@@ -307,18 +308,18 @@ def test_upload_limits_and_folder(index, tmp_path):
     assert "أُضيفت: خبر" in status and "مكررة" in status and str(uploads) not in status
     remove_documents(index, ["خبر"])
     assert not (uploads / "خبر.txt").exists()  # the uploaded copy goes with its document
-    with pytest.raises(PermissionError):
-        save_and_add(index, [str(good)], FakeEmbedder, Config(index_dir=index, uploads=0))
+    with pytest.raises(CorpusError, match="uploads are switched off"):
+        save_and_add([str(good)], FakeEmbedder, Config(index_dir=index, uploads=0))
 
 
 def test_upload_panel_builds_in_blocks(index):
     import gradio as gr
 
-    from assistant.embed import FakeEmbedder
-    from assistant.ui_upload import upload_panel
+    from assistant.embedding.embedder import FakeEmbedder
+    from assistant.ui.upload import upload_panel
 
     with gr.Blocks() as demo:
-        upload_panel(index, FakeEmbedder)
+        upload_panel(Config(index_dir=index), FakeEmbedder)
     kinds = {type(b).__name__ for b in demo.blocks.values()}
     assert {"File", "Button", "Markdown"} <= kinds
 
@@ -345,7 +346,7 @@ def test_add_with_real_model_reuses_seed_vectors(seeds_index, real_embedder, tmp
 
 
 def test_folder_holding_the_index_does_not_read_the_index(tmp_path):
-    from assistant.embed import FakeEmbedder
+    from assistant.embedding.embedder import FakeEmbedder
 
     work = tmp_path / "work"
     shutil.copytree(SEEDS, work)

@@ -61,9 +61,9 @@ def test_empty_and_short_results():
 
 
 def test_manifest_records_the_index_type(tmp_path, fake_embedder, monkeypatch):
+    from assistant.decode import make_document
     from assistant.records import Source
     from assistant.search import Searcher
-    from assistant.sources import make_document
     from assistant.store import build_index, load_index
 
     words = ["سجن", "الحسكة", "هجوم", "داعش", "قسد", "سيارة", "مفخخة", "فرار", "سجناء", "التحالف"]

@@ -7,23 +7,26 @@ import logging
 import numpy as np
 import pytest
 
-from assistant import embed
-from assistant.embed import QueryCache, cached_queries, resolve_precision, unit_rows
-from assistant.model_store import ModelError
+from assistant.embedding import cpu
+from assistant.embedding import embedder as embed
+from assistant.embedding.cache import QueryCache, embed_missing
+from assistant.embedding.cpu import bf16_supported, resolve_precision
+from assistant.embedding.embedder import unit_rows
+from assistant.embedding.model_store import ModelError
 
 
 def test_auto_picks_bf16_only_where_the_cpu_has_it(monkeypatch):
-    monkeypatch.setattr(embed, "cpu_flags", lambda: frozenset({"avx2", "avx512f", "avx512_bf16"}))
+    monkeypatch.setattr(cpu, "cpu_flags", lambda: frozenset({"avx2", "avx512f", "avx512_bf16"}))
     assert resolve_precision("auto") == "bf16"
-    monkeypatch.setattr(embed, "cpu_flags", lambda: frozenset({"avx2", "amx_bf16"}))
+    monkeypatch.setattr(cpu, "cpu_flags", lambda: frozenset({"avx2", "amx_bf16"}))
     assert resolve_precision("auto") == "bf16"
-    monkeypatch.setattr(embed, "cpu_flags", lambda: frozenset({"avx2", "avx512f"}))
+    monkeypatch.setattr(cpu, "cpu_flags", lambda: frozenset({"avx2", "avx512f"}))
     assert resolve_precision("auto") == "fp32"
 
 
 def test_bf16_request_falls_back_to_fp32_with_a_warning(monkeypatch, caplog):
-    monkeypatch.setattr(embed, "cpu_flags", lambda: frozenset({"sse4_2"}))
-    with caplog.at_level(logging.WARNING, logger="assistant.embed"):
+    monkeypatch.setattr(cpu, "cpu_flags", lambda: frozenset({"sse4_2"}))
+    with caplog.at_level(logging.WARNING, logger="assistant.embedding.embedder"):
         assert resolve_precision("bf16") == "fp32"
     assert "no native bfloat16" in caplog.text
     assert resolve_precision("fp32") == "fp32" and resolve_precision("int8") == "int8"
@@ -48,7 +51,7 @@ def test_conversion_failure_leaves_the_model_in_fp32(caplog):
             return super().to(*args, **kwargs)
 
     model = Stubborn()
-    with caplog.at_level(logging.WARNING, logger="assistant.embed"):
+    with caplog.at_level(logging.WARNING, logger="assistant.embedding.embedder"):
         assert embed._apply_precision(model, "bf16") == "fp32"
     assert model.lin.weight.dtype == torch.float32 and "using fp32" in caplog.text
 
@@ -81,19 +84,19 @@ def test_query_cache_embeds_only_new_texts_once_and_evicts_oldest():
         return np.array([[len(t), 1.0] for t in texts], np.float32)
 
     cache = QueryCache(2)
-    out = cached_queries(cache, ["a", "bb", "a"], fake, 2)
+    out = embed_missing(["a", "bb", "a"], cache, fake, 2, key=str)
     assert calls == [["a", "bb"]] and out[:, 0].tolist() == [1, 2, 1]
     out[0, 0] = 99  # callers cannot corrupt the cache through the returned array
-    assert cached_queries(cache, ["a"], fake, 2)[0, 0] == 1 and len(calls) == 1
-    cached_queries(cache, ["ccc"], fake, 2)  # evicts "bb", the least recently used
+    assert embed_missing(["a"], cache, fake, 2, key=str)[0, 0] == 1 and len(calls) == 1
+    embed_missing(["ccc"], cache, fake, 2, key=str)  # evicts "bb", the least recently used
     assert len(cache) == 2
-    cached_queries(cache, ["bb", "a"], fake, 2)
+    embed_missing(["bb", "a"], cache, fake, 2, key=str)
     assert calls[-1] == ["bb"] and cache.hits == 2
 
 
 def test_zero_sized_cache_keeps_nothing():
     cache = QueryCache(0)
-    cached_queries(cache, ["a"], lambda t: np.ones((len(t), 2), np.float32), 2)
+    embed_missing(["a"], cache, lambda t: np.ones((len(t), 2), np.float32), 2, key=str)
     assert len(cache) == 0
 
 
@@ -107,7 +110,7 @@ def test_matryoshka_truncation_renormalises():
 
 @pytest.mark.integration
 def test_real_embedder_uses_the_detected_precision_and_cache(real_embedder):
-    want = "bf16" if embed.bf16_supported() else "fp32"
+    want = "bf16" if bf16_supported() else "fp32"
     assert real_embedder.precision == want
     first = real_embedder.embed_queries(["كم عدد السجناء الذين فروا؟"])
     hits = real_embedder.cache.hits

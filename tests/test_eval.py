@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from assistant.embed_cache import EmbeddingCache
+from assistant.embedding.cache import EmbeddingCache
+from assistant.errors import SourceError
 from assistant.evaluate import format_table, load_queries, run_eval
-from assistant.sources import SourceError
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from assistant.chunk import chunk_document
+from assistant.decode import decode_bytes
+from assistant.errors import SourceError
 from assistant.formats import read_document
-from assistant.sources import SourceError, decode_bytes, read_documents
+from assistant.sources import read_documents
 
 ARABIC = "قال المرصد السوري إن عدد القتلى بلغ سبعين في الهجوم على سجن الصناعة.\nوأكدت قسد السيطرة على السجن."
 

@@ -7,11 +7,11 @@ import math
 import numpy as np
 import pytest
 
-from assistant.embed import FakeEmbedder
+from assistant.decode import sha256_text
+from assistant.embedding.embedder import FakeEmbedder
 from assistant.lexical import LexicalIndex
 from assistant.records import Document, Source
 from assistant.search import MATCH_WEIGHT, Ranking, Searcher, fuse_scores
-from assistant.sources import sha256_text
 from assistant.store import build_index, load_index
 
 TEXTS = [

@@ -17,7 +17,7 @@ import pytest
 from conftest import ROOT, SEEDS
 
 from assistant.corpus import add_paths
-from assistant.embed import FakeEmbedder
+from assistant.embedding.embedder import FakeEmbedder
 from assistant.store import POINTER, load_index, load_vectors
 
 NEW_TEXT = "أعلنت بلدية القامشلي افتتاح جسر جديد فوق نهر جغجغ بطول مئة وعشرين متراً."
@@ -30,7 +30,7 @@ NEW_TEXT = "أعلنت بلدية القامشلي افتتاح جسر جديد 
 #   swap   - new generation folder in place, CURRENT not yet switched to it
 CHILD = r"""
 import os, sys, time, pathlib
-import assistant.embed as embed, assistant.store as store
+import assistant.embedding.embedder as embed, assistant.store as store
 point, marker, go = sys.argv[1], pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
 
 def pause():
@@ -38,7 +38,7 @@ def pause():
     while not go.exists():
         time.sleep(0.02)
 
-owner, name = {"embed": (embed.FakeEmbedder, "embed_documents"), "jsonl": (store, "_write_jsonl"),
+owner, name = {"embed": (embed.FakeEmbedder, "embed_documents"), "jsonl": (store, "write_jsonl"),
                "fsync": (store, "_fsync_tree"), "swap": (store, "_swap_pointer")}[point]
 original = getattr(owner, name)
 

@@ -8,8 +8,8 @@ import zipfile
 
 import pytest
 
-from assistant import model_store
-from assistant.model_store import ModelError, ModelSpec, fetch_model, resolve_model_path, verify_folder
+from assistant.embedding import model_store
+from assistant.embedding.model_store import ModelError, ModelSpec, fetch_model, resolve_model_path, verify_folder
 
 FILES = {"modules.json": b'[{"idx": 0}]', "2_Dense/config.json": b'{"in": 3}', "model.safetensors": b"W" * 5000}
 

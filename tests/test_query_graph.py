@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from test_integration import QUESTIONS
 
-from assistant.query_graph import (
+from assistant.embedding.query_graph import (
     VERSION,
     GraphError,
     attach,
@@ -95,7 +95,7 @@ def test_a_failed_compile_names_its_log(tmp_path):
 def graph_embedder(real_embedder, tmp_path_factory):
     """``real_embedder`` with its compiled query path (built into a temporary cache); restored
     to eager, with its query cache off meanwhile, after the module."""
-    from assistant.embed import QueryCache
+    from assistant.embedding.cache import QueryCache
 
     old_env, old_cache = os.environ.get("ASSISTANT_CACHE_DIR"), real_embedder.cache
     os.environ["ASSISTANT_CACHE_DIR"] = str(tmp_path_factory.mktemp("graph-cache"))
@@ -214,9 +214,9 @@ def test_a_second_start_loads_the_cached_graph(graph_embedder):
 
 
 def test_serve_turns_the_compiled_path_on_unless_configured_off(monkeypatch):
-    from assistant import ui
     from assistant.config import Config
-    from assistant.embed import FakeEmbedder
+    from assistant.embedding.embedder import FakeEmbedder
+    from assistant.ui import server as ui
 
     builds = []
 

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from conftest import SEEDS
 
-from assistant.embed import FakeEmbedder
+from assistant.embedding.embedder import FakeEmbedder
+from assistant.filters import Filters
 from assistant.search import QueryError, Searcher, rank_top
 from assistant.sources import read_documents
 from assistant.store import build_index, load_index
@@ -43,7 +44,8 @@ def test_english_question_gets_no_lexical_weight(searcher):
 
 
 def test_keep_filter_restricts_documents(searcher):
-    hits = searcher.search("داعش", 5, keep=lambda doc_id: doc_id.startswith("003"))
+    doc = next(d for d in searcher.index.documents if d.startswith("003"))
+    hits = searcher.search("داعش", 5, filters=Filters(doc_ids=frozenset({doc})))
     assert hits and all(h.source.doc_id.startswith("003") for h in hits)
 
 

@@ -5,7 +5,9 @@ import json
 import pytest
 from conftest import SEEDS
 
-from assistant.sources import SourceError, clean_spans, decode_bytes, read_documents
+from assistant.decode import clean_spans, decode_bytes
+from assistant.errors import SourceError
+from assistant.sources import read_documents
 
 JUNK = ["°C", "00963 939 114 037", "escort", "قد يعجبك ايضا", "pic.twitter.com", "(@BtfS9u1ut6FsXtk)",
         "(@alaa_hussein91)"]

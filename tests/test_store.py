@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import SEEDS
 
-from assistant.embed import FakeEmbedder
+from assistant.embedding.embedder import FakeEmbedder
 from assistant.search import Searcher
 from assistant.sources import read_documents
 from assistant.store import IndexStateError, build_index, current_generation, load_index

@@ -11,11 +11,11 @@ import pytest
 from assistant.answer import Answer, AnswerSentence, Claim
 from assistant.normalize import normalize_with_offsets
 from assistant.records import Hit, Passage, Source
-from assistant.render import document_html, esc, highlight, term_spans
-from assistant.ui_views import (
+from assistant.reprints import fold_hits
+from assistant.ui.render import document_html, esc, highlight, term_spans
+from assistant.ui.views import (
     NOT_FOUND,
     answer_markdown,
-    group_near_duplicates,
     parse_cite,
     references_html,
     results_html,
@@ -101,7 +101,7 @@ def test_reprinted_passages_from_other_documents_fold_into_one_result():
     reprint = "وأضاف البيان: " + STATEMENT.replace("سيّارة", "سيارة") + " كما قالت قسد."
     other = "أعلن المرصد السوري ارتفاع حصيلة القتلى إلى 70 بينهم عناصر من قوى الأمن الداخلي."
     same_doc = STATEMENT  # a repeat inside the same document is not a cross-outlet reprint
-    groups = group_near_duplicates([_hit("a", STATEMENT, 1), _hit("b", reprint, 2),
+    groups = fold_hits([_hit("a", STATEMENT, 1), _hit("b", reprint, 2),
                                     _hit("c", other, 3), _hit("a", same_doc, 4, start=900)])
     assert [g.hit.passage.doc_id for g in groups] == ["a", "c", "a"]
     assert [h.passage.doc_id for h in groups[0].also] == ["b"]
@@ -111,7 +111,7 @@ def test_reprinted_passages_from_other_documents_fold_into_one_result():
 
 def test_results_escape_corpus_text_and_titles():
     hit = _hit("x", "قبل " + PAYLOAD + " بعد", title="<b>عنوان</b>")
-    html = results_html(group_near_duplicates([hit]), "قبل", {})
+    html = results_html(fold_hits([hit]), "قبل", {})
     _no_live_markup(html)
     assert "&lt;b&gt;عنوان" in html and _cites(html) == ["x|0|98"]
 
@@ -147,7 +147,7 @@ def service(tmp_path, fake_embedder):
     from assistant.config import Config
     from assistant.sources import read_documents
     from assistant.store import build_index
-    from assistant.ui import UIService
+    from assistant.ui.service import UIService
 
     folder = tmp_path / "docs"
     folder.mkdir()

@@ -1,20 +1,22 @@
-"""The web UI: Arabic-first, right-to-left search and chat with citations that open their source.
+"""The UI's handlers: plain Python over one live index, testable without a browser or Gradio.
 
-Handlers live on :class:`UIService` (plain Python, testable without a browser); :func:`build_app`
-lays them out with Gradio; :func:`serve` launches it on 127.0.0.1 unless told otherwise.
+They only translate: a question and options in, the library's search/answer out as HTML or JSON,
+library errors as friendly Arabic text. ``layout`` wires them to Gradio; ``server`` launches it.
 """
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
-from .config import Config
-from .live import LiveSearcher
+from ..config import Config
+from ..errors import QueryError
+from ..filters import Filters
+from ..live import LiveSearcher
+from ..reprints import fold_hits
+from ..search import check_query
 from .render import document_html, esc
-from .ui_views import (
+from .views import (
     answer_markdown,
-    group_near_duplicates,
     message_html,
     parse_cite,
     references_html,
@@ -25,16 +27,16 @@ from .ui_views import (
 
 log = logging.getLogger(__name__)
 
-EXAMPLES = (
-    "كم عدد قتلى قوات سوريا الديمقراطية في هجوم سجن الصناعة؟",
-    "كم سيارة مفخخة استخدمها داعش في الهجوم على السجن؟",
-    "كم عدد السجناء الذين هربوا من سجن غويران؟",
-    "متى بدأ هجوم داعش على سجن الصناعة في الحسكة؟",
-    "ما حصيلة قتلى الهجوم بحسب المرصد السوري؟",
-)
-CONCURRENCY = 2  # model-bound events at once: the machine has 2 cores; the rest wait in the queue
-MAX_THREADS = 40
-QUEUE_SIZE = 200
+
+
+def friendly(exc: QueryError) -> str:
+    """The library's refusal of a question, in the UI's language (English kept in brackets)."""
+    if exc.reason == "empty":
+        return "السؤال فارغ. اكتب سؤالاً بالعربية أو الإنجليزية، أو اختر أحد الأمثلة. (empty question)"
+    if exc.reason == "too_long":
+        return (f"السؤال طويل جداً ({exc.length} حرفاً)؛ الحد الأقصى {exc.limit} حرف. "
+                f"اختصره إلى جملة أو جملتين. (question too long)")
+    return str(exc)
 
 
 def api_safe(value):
@@ -55,51 +57,38 @@ class UIService:
 
     def __init__(self, config: Config, embedder=None):
         if embedder is None:
-            from .embed import make_embedder
+            from ..embedding.embedder import make_embedder
 
             embedder = make_embedder(config)
         self.config = config
         self.embedder = embedder
-        self.live = LiveSearcher(config.index_dir, embedder, candidates=config.candidates,
-                                 max_query_chars=config.max_query_chars)
+        self.live = LiveSearcher(config.index_dir, embedder, config)
 
     def problem(self, question) -> str | None:
-        """A friendly Arabic message for a question that cannot be searched, else None."""
-        if not isinstance(question, str) or not question.strip():
-            return "السؤال فارغ. اكتب سؤالاً بالعربية أو الإنجليزية، أو اختر أحد الأمثلة. (empty question)"
-        limit = self.config.max_query_chars
-        if len(question) > limit:
-            return (f"السؤال طويل جداً ({len(question)} حرفاً)؛ الحد الأقصى {limit} حرف. "
-                    f"اختصره إلى جملة أو جملتين. (question too long)")
+        """A friendly Arabic message for a question the library refuses (``check_query``), else None."""
+        try:
+            check_query(question, self.config.max_query_chars)
+        except QueryError as exc:
+            return friendly(exc)
         return None
 
-    def _keep(self, index, filters):
-        if not filters:
-            return None
-        docs = {f[4:] for f in filters if f.startswith("doc:")}
-        outlets = {f[7:] for f in filters if f.startswith("outlet:")}
-        allowed = {d for d, doc in index.documents.items() if d in docs or doc.source.outlet in outlets}
-        return allowed.__contains__
-
     def hits(self, question: str, k: int, filters=None):
-        """Top ``k`` result groups (near-duplicates folded) and the searcher used."""
+        """Top ``k`` result groups (reprints folded) and the searcher used; ``filters`` are
+        ``Filters.parse`` strings ("doc:ID", "outlet:NAME", "since:DATE", "until:DATE")."""
         searcher = self.live.current()
         k = max(1, min(int(k or self.config.top_k), 50))
-        keep = self._keep(searcher.index, filters)
-        hits = searcher.search(question, 2 * k, keep=keep)  # extra, so folding still leaves k
-        return group_near_duplicates(hits)[:k], searcher
+        hits = searcher.search(question, 2 * k, filters=Filters.parse(filters))  # extra, so folding leaves k
+        return fold_hits(hits)[:k], searcher
 
     def search(self, question: str, k: int = 5, filters=None) -> str:
         """Result cards as HTML (the search view)."""
         message = self.problem(question)
         if message:
             return message_html(message)
-        from .search import QueryError
-
         try:
             groups, searcher = self.hits(question, k, filters)
         except QueryError as exc:
-            return message_html(str(exc))
+            return message_html(friendly(exc))
         texts = {g.hit.passage.doc_id: searcher.index.documents[g.hit.passage.doc_id].text for g in groups}
         return results_html(groups, question, texts)
 
@@ -108,7 +97,10 @@ class UIService:
         message = self.problem(question)
         if message:
             return {"query": question if isinstance(question, str) else "", "results": [], "error": message}
-        groups, _ = self.hits(question, k, sources)
+        try:
+            groups, _ = self.hits(question, k, sources)
+        except QueryError as exc:
+            return {"query": question, "results": [], "error": friendly(exc)}
         results = []
         for g in groups:
             row = g.hit.to_dict()
@@ -130,7 +122,7 @@ class UIService:
                 f"{document_html(doc.text, start, end, question=question or '', span=span)}</div>")
 
     def answer(self, question: str, k: int = 8):
-        from .answer import answer_question
+        from ..answer import answer_question
 
         return answer_question(self.live.current(), question, k)
 
@@ -162,44 +154,3 @@ class UIService:
         outlets = sorted({d.source.outlet for d in index.documents.values() if d.source.outlet})
         docs = [(f"الوثيقة: {source_label(d.source)}", f"doc:{d.doc_id}") for d in index.documents.values()]
         return [(f"الوسيلة: {o}", f"outlet:{o}") for o in outlets] + docs
-
-
-def build_app(service: UIService):
-    """The Gradio Blocks app (see :mod:`assistant.ui_layout`)."""
-    from .ui_layout import layout
-
-    return layout(service)
-
-
-def launch_kwargs(host: str = "127.0.0.1", port: int | None = 7860) -> dict:
-    """Options for ``Blocks.launch``: local bind, thread pool, RTL theme and CSS, no web fonts."""
-    import gradio as gr
-
-    css = (Path(__file__).with_name("ui.css")).read_text("utf-8")
-    theme = gr.themes.Default(font=["Noto Naskh Arabic", "Noto Sans Arabic", "sans-serif"],
-                              font_mono=["DejaVu Sans Mono", "monospace"])
-    js = "() => { document.documentElement.dir = 'rtl'; document.documentElement.lang = 'ar'; }"
-    return dict(server_name=host, server_port=port, max_threads=MAX_THREADS, theme=theme, css=css, js=js,
-                ssr_mode=False, footer_links=["api"], quiet=True)
-
-
-def start(service: UIService, host: str = "127.0.0.1", port: int | None = None, *, block: bool = False):
-    """Build, queue and launch the app for ``service``; returns (demo, local_url) unless blocking."""
-    import os
-
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no internet: don't try to phone home
-    demo = build_app(service)
-    demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
-    _, url, _ = demo.launch(prevent_thread_lock=not block, **launch_kwargs(host, port))
-    return demo, url
-
-
-def serve(config: Config, host: str = "127.0.0.1", port: int = 7860):
-    """Load the model and index once, then serve the UI until interrupted. Questions switch to
-    the compiled query path once it is ready (compiled in the background the first time)."""
-    import sys
-
-    service = UIService(config)
-    if config.query_graph and hasattr(service.embedder, "use_query_graph"):
-        service.embedder.use_query_graph(build=True, report=lambda msg: print(msg, file=sys.stderr, flush=True))
-    return start(service, host, port, block=True)

@@ -1,4 +1,4 @@
-"""HTML fragments for the UI: result cards, near-duplicate grouping, the sources panel, answers.
+"""HTML fragments for the UI: result cards, the sources panel, answers.
 
 Pure functions of records (no Gradio), so they are unit-tested without a server. All text
 passes through :mod:`assistant.render`, which escapes it.
@@ -6,53 +6,11 @@ passes through :mod:`assistant.render`, which escapes it.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
-from dataclasses import dataclass
 
-from .normalize import normalize_arabic
-from .records import Hit, Source
+from ..records import Hit, Source
+from ..reprints import ResultGroup
 from .render import esc, esc_lines, highlight, line_of, mark
-
-# Two passages from different documents whose character 5-gram sets overlap this much (relative
-# to the smaller one) are one reprinted text: on the seeds, the SDF statement reprinted by two
-# outlets with different chunk boundaries scores 0.5-0.6, unrelated passages on the same event < 0.45.
-DUPLICATE_CONTAINMENT = 0.5
-_SHINGLE = 5
-_NON_WORD = re.compile(r"[\W_]+")
-
-
-@dataclass(frozen=True)
-class ResultGroup:
-    """One shown result and the near-identical passages from other documents it stands for."""
-
-    hit: Hit
-    also: tuple[Hit, ...] = ()
-
-
-def shingles(text: str, n: int = _SHINGLE) -> frozenset[str]:
-    flat = _NON_WORD.sub(" ", normalize_arabic(text)).strip()
-    return frozenset(flat[i:i + n] for i in range(max(1, len(flat) - n + 1)))
-
-
-def containment(a: frozenset[str], b: frozenset[str]) -> float:
-    if not a or not b:
-        return 0.0
-    return len(a & b) / min(len(a), len(b))
-
-
-def group_near_duplicates(hits: list[Hit], threshold: float = DUPLICATE_CONTAINMENT) -> list[ResultGroup]:
-    """Fold each hit into the first better-ranked hit from another document that it nearly repeats."""
-    kept: list[tuple[Hit, frozenset[str], list[Hit]]] = []
-    for hit in hits:
-        sh = shingles(hit.passage.text)
-        for first, first_sh, also in kept:
-            if first.passage.doc_id != hit.passage.doc_id and containment(sh, first_sh) >= threshold:
-                also.append(hit)
-                break
-        else:
-            kept.append((hit, sh, []))
-    return [ResultGroup(h, tuple(also)) for h, _, also in kept]
 
 
 def source_label(source: Source) -> str:

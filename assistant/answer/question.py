@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..normalize import normalize_arabic
 from .claims import REPORTING_VERBS, TIME_UNITS, Figure, find_dates, find_figures
 from .lexicon import (
     ACTORS,
@@ -27,7 +28,6 @@ from .lexicon import (
     variants,
     word_matches,
 )
-from .normalize import normalize_arabic
 
 KINDS = ("figure", "date", "name", "place", "cause", "other")
 

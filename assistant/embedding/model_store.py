@@ -20,15 +20,15 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..config import Config
+from ..errors import ModelError
+
 log = logging.getLogger(__name__)
 
 MODEL_ID = "google/embeddinggemma-300m"
 MODEL_DIR_IN_ZIP = "model_download/"
 _SPEC_CANDIDATES = ("../shared/model/embeddinggemma-300m.json",)
 
-
-class ModelError(RuntimeError):
-    """The model could not be found, fetched or verified; the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -46,14 +46,15 @@ class ModelSpec:
 
 
 def find_spec_file(start: Path | None = None) -> Path:
-    """Locate the model spec: $ASSISTANT_MODEL_SPEC, the packaged copy, or ../shared beside the repo."""
-    env = os.environ.get("ASSISTANT_MODEL_SPEC")
-    if env:
-        return Path(env)
+    """Locate the model spec: Config.model_spec ($ASSISTANT_MODEL_SPEC), the packaged copy, or
+    ../shared beside the repo."""
+    chosen = Config.from_env().model_spec
+    if chosen:
+        return chosen
     packaged = Path(__file__).with_name("model_spec.json")
     if packaged.exists():
         return packaged
-    base = start or Path(__file__).resolve().parent.parent
+    base = start or Path(__file__).resolve().parents[2]  # the repository
     for rel in _SPEC_CANDIDATES:
         p = (base / rel).resolve()
         if p.exists():
@@ -69,11 +70,8 @@ def load_spec(path: Path | None = None) -> ModelSpec:
 
 
 def default_cache_dir() -> Path:
-    env = os.environ.get("ASSISTANT_CACHE_DIR")
-    if env:
-        return Path(env)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return Path(xdg) if xdg else Path.home() / ".cache" / "arabic-assistant"
+    """Config.cache_root: $ASSISTANT_CACHE_DIR, else the platform cache's arabic-assistant folder."""
+    return Config.from_env().cache_root
 
 
 def sha256_file(path: Path) -> str:
@@ -178,9 +176,9 @@ def fetch_model(spec: ModelSpec | None = None, cache_dir: Path | None = None) ->
 def resolve_model_path(explicit: str | Path | None = None) -> Path:
     """A user-given folder (option or $ASSISTANT_MODEL_PATH) wins; otherwise the verified cache.
 
-    Never downloads: that is the install step's job (``python -m assistant.model_store``).
+    Never downloads: that is the install step's job (``python -m assistant.embedding.model_store``).
     """
-    chosen = explicit or os.environ.get("ASSISTANT_MODEL_PATH")
+    chosen = explicit or Config.from_env().model_path
     if chosen:
         folder = Path(chosen).expanduser()
         if not (folder / "modules.json").is_file() and not (folder / "config.json").is_file():

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .normalize import STOPWORDS, normalize_with_offsets, stem_tokens, tokenize
+from ..normalize import STOPWORDS, normalize_with_offsets, stem_tokens, tokenize
 
 # HTML's five, plus Markdown/LaTeX/template syntax that must stay literal when the HTML passes
 # through a Markdown renderer. One translate pass, so entities are never escaped twice.

@@ -12,14 +12,12 @@ The graph covers what happens after the token lookup: the transformer, mean pool
 Dense layers, for a batch of one question with 2..2048 tokens. Anything else (batches,
 int8, another model layout) keeps the eager path, which gives the same vectors.
 
-``python -m assistant.query_graph [--model-path DIR] [--precision auto]`` builds it in the
+``python -m assistant.embedding.compile [--model-path DIR] [--precision auto]`` builds it in the
 foreground (``assistant compile`` does the same).
 """
 
 from __future__ import annotations
 
-import argparse
-import fcntl
 import hashlib
 import logging
 import os
@@ -27,6 +25,8 @@ import sys
 import time
 import warnings
 from pathlib import Path
+
+from ..errors import GraphError
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +37,8 @@ INDUCTOR = {"freezing": True, "cpp.enable_concat_linear": True}
 MIN_TOKENS, MAX_TOKENS = 2, 2048
 # The compiled graph must give the eager vector for a probe question (bf16 fusion moves it ~2e-4).
 MIN_COSINE = 0.999
-PROBE = "task: search result | query: كم عدد السجناء الذين فروا من سجن الصناعة في الحسكة؟"
+PROBE = "task: search result | query: كم عدد الأشخاص الذين حضروا الاجتماع في المدينة يوم الخميس؟"
 
-
-class GraphError(RuntimeError):
-    """The query graph cannot be built or used here; the eager path stays in use."""
 
 
 def package_path(cache_dir: Path, weights_hash: str, precision: str) -> Path:
@@ -50,7 +47,7 @@ def package_path(cache_dir: Path, weights_hash: str, precision: str) -> Path:
 
     import torch
 
-    from .embed import cpu_flags
+    from .cpu import cpu_flags
 
     cpu = hashlib.sha256(" ".join(sorted(cpu_flags())).encode()).hexdigest()[:10]
     name = f"{weights_hash}-{precision}-torch{torch.__version__}-{platform.machine()}-{cpu}-{VERSION}.pt2"
@@ -184,10 +181,10 @@ def compile_in_subprocess(folder: Path, precision: str, target: Path, timeout: f
 
     target.parent.mkdir(parents=True, exist_ok=True)
     log_file = target.with_suffix(".log")
-    root = str(Path(__file__).resolve().parent.parent)
+    root = str(Path(__file__).resolve().parents[2])  # so the child imports this copy
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
            "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}
-    cmd = [sys.executable, "-m", "assistant.query_graph", "--model-path", str(folder),
+    cmd = [sys.executable, "-m", "assistant.embedding.compile", "--model-path", str(folder),
            "--precision", precision, "--out", str(target), "--low-priority"]
     try:
         with open(log_file, "w", encoding="utf-8") as out:
@@ -231,41 +228,3 @@ def attach(embedder, build: bool = True, report=log.info) -> None:
     embedder.graph = graph
     embedder.graph_status = "ready"
     report("fast query path ready")
-
-
-def main(argv: list[str] | None = None) -> int:
-    from .embed import SentenceTransformerEmbedder, resolve_precision
-    from .model_store import ModelError, default_cache_dir
-
-    parser = argparse.ArgumentParser(prog="python -m assistant.query_graph",
-                                     description="Compile the fast query path for this machine.")
-    parser.add_argument("--model-path", default=None)
-    parser.add_argument("--precision", default="auto")
-    parser.add_argument("--out", type=Path, default=None, help="package file (default: the cache)")
-    parser.add_argument("--low-priority", action="store_true", help="run at nice 10 (a server's background build)")
-    args = parser.parse_args(argv)
-    if args.low_priority:
-        os.nice(10)
-    logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    try:
-        if resolve_precision(args.precision) not in ("fp32", "bf16"):
-            raise GraphError(f"the compiled query path is for fp32 and bf16, not {args.precision}")
-        embedder = SentenceTransformerEmbedder(args.model_path, precision=args.precision, query_cache=0)
-        target = args.out or package_path(default_cache_dir(), embedder.weights_hash, embedder.precision)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(target.with_suffix(".lock"), "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # a second server starting meanwhile waits, then reuses it
-            for leftover in target.parent.glob(f".*-{target.name}"):  # from a build that was killed
-                leftover.unlink(missing_ok=True)
-            seconds = 0.0 if target.is_file() else build(embedder.model, target)
-        cosine = verify(QueryGraph(target), embedder.model)
-    except (GraphError, ModelError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    done = f"compiled in {seconds:.0f} s" if seconds else "already compiled"
-    print(f"fast query path {done}: {target} (cosine to the eager model {cosine:.5f})")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

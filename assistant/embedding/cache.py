@@ -1,4 +1,8 @@
-"""Embeddings remembered by content hash and model weights, so unchanged text is embedded once.
+"""Embed only what is not known yet: the one routine (``embed_missing``) behind the index's reuse of
+unchanged passages, the in-memory query cache and the on-disk embedding cache.
+
+On disk, embeddings are remembered by content hash and model weights, so unchanged text is
+embedded once.
 
 Layout (plain files, no pickle)::
 
@@ -16,16 +20,73 @@ import json
 import logging
 import os
 import uuid
+from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from .sources import sha256_text
+from ..decode import sha256_text
 
 log = logging.getLogger(__name__)
 
 CACHE_VERSION = 1
 KINDS = ("documents", "queries")
+
+
+def embed_missing(texts: list[str], known, embed_fn: Callable[[list[str]], np.ndarray], dim: int, *,
+                  key: Callable[[str], str] = sha256_text) -> np.ndarray:
+    """Vectors for ``texts`` (float32 rows in order), calling ``embed_fn`` once, on the distinct
+    texts whose ``key`` is not in ``known``; their vectors are then stored in ``known``.
+
+    Args:
+        known: key -> vector; anything with ``get`` and item assignment (a dict, a QueryCache).
+        key: how a text is looked up (its sha256 by default; the text itself for the query cache).
+    """
+    out = np.empty((len(texts), dim), dtype=np.float32)
+    todo: dict[str, tuple[str, list[int]]] = {}
+    for i, text in enumerate(texts):
+        k = key(text)
+        vec = known.get(k)
+        if vec is None:
+            todo.setdefault(k, (text, []))[1].append(i)
+        else:
+            out[i] = vec
+    if todo:
+        fresh = embed_fn([text for text, _ in todo.values()])
+        for (k, (_, rows)), vec in zip(todo.items(), fresh, strict=True):
+            out[rows] = vec
+            known[k] = np.array(vec, dtype=np.float32)
+    return out
+
+
+class QueryCache:
+    """Least-recently-used query text -> vector."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.hits = self.misses = 0
+        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def get(self, text: str) -> np.ndarray | None:
+        vec = self._items.get(text)
+        if vec is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self._items.move_to_end(text)
+        return vec
+
+    def __setitem__(self, text: str, vec: np.ndarray) -> None:
+        if self.size <= 0:
+            return
+        self._items[text] = vec
+        self._items.move_to_end(text)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 def default_embedding_cache_dir() -> Path:
@@ -69,17 +130,12 @@ class EmbeddingCache:
     def embed(self, kind: str, texts: list[str], embed_fn) -> np.ndarray:
         """Vectors for ``texts``, calling ``embed_fn(list)`` only for texts not cached yet."""
         known = self.vectors(kind)
-        keys = [sha256_text(t) for t in texts]
-        todo = list({k: t for k, t in zip(keys, texts, strict=True) if k not in known}.items())
-        if todo:
-            log.info("embedding %d new %s (%d cached)", len(todo), kind, len(texts) - len(todo))
-            fresh = embed_fn([t for _, t in todo])
-            for (key, _), vec in zip(todo, fresh, strict=True):
-                known[key] = np.asarray(vec, np.float32)
+        before = len(known)
+        vectors = embed_missing(texts, known, embed_fn, self.dim)
+        if len(known) > before:
+            log.info("embedded %d new %s (%d cached)", len(known) - before, kind, len(texts) - (len(known) - before))
             self._dirty.add(kind)
-        if not texts:
-            return np.zeros((0, self.dim), np.float32)
-        return np.stack([known[k] for k in keys]).astype(np.float32)
+        return vectors
 
     def save(self) -> None:
         """Write the kinds that changed; the old generation is removed after the swap."""

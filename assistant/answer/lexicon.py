@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .normalize import STOPWORDS, normalize_arabic, normalize_with_offsets
+from ..normalize import STOPWORDS, normalize_arabic, normalize_with_offsets
 
 
 @dataclass(frozen=True)

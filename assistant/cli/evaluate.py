@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from .cli import _build_settings, cli, make_embedder, model_option
-from .config import Config
+from .common import config, make_embedder, model_option
 
 _eval_methods = click.option("--method", "methods", multiple=True, default=("bm25", "dense", "hybrid"),
                              type=click.Choice(["bm25", "dense", "hybrid"]), show_default=True,
@@ -18,7 +17,7 @@ _eval_json = click.option("--json", "json_out", type=click.Path(dir_okay=False, 
 
 
 def _report_eval(runs, json_out: Path | None) -> None:
-    from .evaluate import format_table
+    from ..evaluate import format_table
 
     for run in runs:
         click.echo(f"{run.name}: {run.documents} documents, {run.passages} passages, {run.questions} "
@@ -30,7 +29,7 @@ def _report_eval(runs, json_out: Path | None) -> None:
         json_out.write_text(json.dumps([r.to_dict() for r in runs], ensure_ascii=False, indent=1), "utf-8")
 
 
-@cli.command(name="eval")
+@click.command(name="eval")
 @click.option("--corpus", "corpora", multiple=True, required=True,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help='JSONL of {"id", "title", "text"} documents; repeatable (pooled).')
@@ -50,19 +49,16 @@ def eval_cmd(corpora, query_files, methods, ks, json_out, model_path) -> None:
         assistant eval --corpus ../shared/eval/xquad_ar/corpus.jsonl \\
             --queries ../shared/eval/xquad_ar/queries.jsonl --method dense --method hybrid
     """
-    from .evaluate import load_queries, run_eval
+    from ..evaluate import load_queries, run_eval
 
-    config = Config.from_env(model_path=model_path)
+    cfg = config(model_path=model_path)
     queries = [q for path in query_files for q in load_queries(path)]
-    settings = _build_settings(config)
     run = run_eval("+".join(p.parent.name or p.stem for p in corpora), list(corpora), queries,
-                   make_embedder(config), methods=tuple(dict.fromkeys(methods)), settings=settings,
-                   ks=tuple(sorted(set(ks))),
-                   searcher_options={"candidates": config.candidates})
+                   make_embedder(cfg), cfg, methods=tuple(dict.fromkeys(methods)), ks=tuple(sorted(set(ks))))
     _report_eval([run], json_out)
 
 
-@cli.command(name="eval-suite")
+@click.command(name="eval-suite")
 @click.option("--eval-dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="Folder with xquad_ar/ and tydiqa_goldp_ar/ (default: ../shared/eval, "
                    "or $ASSISTANT_EVAL_DIR).")
@@ -76,11 +72,11 @@ def eval_suite(eval_dir, methods, json_out, model_path) -> None:
     Example:
         assistant eval-suite --json eval-results.json
     """
-    from .evaluate import run_suite
+    from ..evaluate import run_suite
 
-    config = Config.from_env(model_path=model_path)
-    settings = _build_settings(config)
-    runs = run_suite(make_embedder(config), eval_dir, methods=tuple(dict.fromkeys(methods)),
-                     settings=settings,
-                     searcher_options={"candidates": config.candidates})
+    cfg = config(model_path=model_path, eval_dir=eval_dir)
+    runs = run_suite(make_embedder(cfg), cfg, methods=tuple(dict.fromkeys(methods)))
     _report_eval(runs, json_out)
+
+
+COMMANDS = (eval_cmd, eval_suite)

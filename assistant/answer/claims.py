@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..normalize import normalize_arabic
 from .lexicon import Folded, Token, fold, match_actor, tokens
-from .normalize import normalize_arabic
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from .chunk import split_sentences
+from ..chunk import split_sentences
+from ..normalize import normalize_arabic, tokenize
+from ..records import Document, Hit, Source
+from ..reprints import is_reprint, shingles
 from .claims import GENERIC, find_attributions, find_dates, resolve_generic
 from .lexicon import actors_in, fold, tokens
-from .normalize import normalize_arabic, tokenize
 from .question import Question, Span, coverage, expand_query, figure_spans, parse_question, typed_spans
-from .records import Document, Hit, Source
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,6 @@ NOT_FOUND = "not found in the sources"
 MIN_COVERAGE = 0.5
 MIN_DENSE = 0.15
 MAX_SENTENCES = 8
-REPRINT_JACCARD = 0.6  # sentences this alike, in different documents, are one reprinted claim
 
 
 @dataclass(frozen=True)
@@ -232,21 +232,19 @@ def _claim_date(doc: Document, sentence: tuple[int, int], said_at: tuple[int, in
 
 def _merge_reprints(candidates: list[_Candidate], docs: dict[str, Document]) -> list[_Candidate]:
     """Keep one of each claim reprinted near-verbatim by several documents, naming them all."""
-    kept: list[_Candidate] = []
+    kept: list[tuple[_Candidate, frozenset[str]]] = []
     for c in candidates:
-        words = set(tokenize(docs[c.hit.passage.doc_id].text[c.start:c.end]))
-        for k in kept:
-            other = set(tokenize(docs[k.hit.passage.doc_id].text[k.start:k.end]))
-            jaccard = len(words & other) / max(1, len(words | other))
-            if (k.hit.passage.doc_id != c.hit.passage.doc_id and jaccard >= REPRINT_JACCARD
+        words = shingles(docs[c.hit.passage.doc_id].text[c.start:c.end])
+        for k, other in kept:
+            if (k.hit.passage.doc_id != c.hit.passage.doc_id and is_reprint(words, other)
                     and _key(k.span) == _key(c.span)):
                 k.also.append(Reprint(c.hit.source, c.start, c.end))
                 break
             if k.hit.passage.doc_id == c.hit.passage.doc_id and k.start == c.start:
                 break
         else:
-            kept.append(c)
-    return kept
+            kept.append((c, words))
+    return [k for k, _ in kept]
 
 
 def _key(span: Span) -> str:
@@ -283,30 +281,3 @@ def _range(c: Claim) -> tuple[float, float] | None:
     n = c.number
     return {"more than": (n + 1, float("inf")), "at least": (n, float("inf")), "less than": (0.0, n - 1),
             "about": (n * 0.85, n * 1.15)}.get(c.qualifier, (n, n))
-
-
-_VERDICT = {"differ": "The sources differ:", "agree": "The sources agree:", "single": "One source answers:"}
-
-
-def answer_text(answer: Answer) -> str:
-    """Plain-text rendering for the terminal: cited sentences, who says what, the passages."""
-    if not answer.found:
-        return NOT_FOUND
-    lines = [f"[{s.citation}] {' '.join(s.text.split())}" for s in answer.sentences]
-    if answer.claims:
-        lines += ["", _VERDICT[answer.agreement]]
-        cite = {(s.hit.passage.doc_id, s.start): s.citation for s in answer.sentences}
-        for c in answer.claims:
-            outlets = ", ".join(_outlet(x) for x in (c.source, *(r.source for r in c.also)))
-            who = c.speaker or "the outlet itself"
-            when = f", {c.date}" if c.date else ""
-            lines.append(f"  - {c.value} [{cite[(c.doc_id, c.start)]}] — {who} (in {outlets}{when})")
-    lines += ["", "Passages:"]
-    for h in answer.hits:
-        s = h.source
-        lines.append(f"  [{h.rank}] {_outlet(s)} — {s.path or s.doc_id} [{h.passage.start}:{h.passage.end}]")
-    return "\n".join(lines)
-
-
-def _outlet(source: Source) -> str:
-    return source.outlet or source.title or source.doc_id

@@ -1,4 +1,4 @@
-"""The Gradio layout: search, chat and sources tabs wired to :class:`assistant.ui.UIService`.
+"""The Gradio layout: search, chat, sources and upload tabs wired to :class:`assistant.ui.service.UIService`.
 
 Imported only when the UI starts, so gradio is imported at the top here (its event annotations,
 such as ``gr.SelectData``, must resolve from this module's globals).
@@ -28,13 +28,18 @@ watch('value', () => {
   if (m) m.scrollIntoView({block: 'center'});
 });
 """
+EXAMPLES = (
+    "كم عدد قتلى قوات سوريا الديمقراطية في هجوم سجن الصناعة؟",
+    "كم سيارة مفخخة استخدمها داعش في الهجوم على السجن؟",
+    "كم عدد السجناء الذين هربوا من سجن غويران؟",
+    "متى بدأ هجوم داعش على سجن الصناعة في الحسكة؟",
+    "ما حصيلة قتلى الهجوم بحسب المرصد السوري؟",
+)
 DOC_PLACEHOLDER = ('<div class="notice" dir="rtl">اضغط على أي مرجع لفتح الوثيقة كاملة مع تظليل المقطع. '
                    "(click a citation to open the whole source)</div>")
 
 
 def layout(service):
-    from .ui import EXAMPLES
-
     with gr.Blocks(title="المساعد العربي للبحث في الوثائق", analytics_enabled=False) as demo:
         gr.Markdown("# المساعد العربي للبحث في الوثائق\nابحث في الوثائق المفهرسة واسأل عنها؛ "
                     "كل مقطع وكل إجابة مع مرجعها الدقيق. (Arabic document search & Q&A with citations)",
@@ -126,10 +131,7 @@ def _opener(service, with_question: bool = True):
 
 
 def _upload_tab(service) -> None:
-    """The upload panel from issue 6, when that module is present."""
-    try:
-        from .ui_upload import upload_panel
-    except ImportError:
-        return
+    from .upload import upload_panel
+
     with gr.Tab("إضافة وثائق (upload)", id="upload"):
-        upload_panel(service.config.index_dir, lambda: service.embedder)
+        upload_panel(service.config, lambda: service.embedder)

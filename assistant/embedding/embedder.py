@@ -19,22 +19,22 @@ import os
 import sys
 import threading
 import warnings
-from collections import OrderedDict
-from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
 
-from .model_store import MODEL_ID, ModelError, load_spec, resolve_model_path
+from ..errors import ModelError
+from .cache import QueryCache, embed_missing
+from .cpu import resolve_precision
+from .model_store import MODEL_ID, load_spec, resolve_model_path
 from .query_graph import attach, tokenize
 
 log = logging.getLogger(__name__)
 
-PRECISIONS = ("auto", "fp32", "bf16", "int8")
-BF16_FLAGS = ("avx512_bf16", "amx_bf16")
 # The down projection and the Dense head see activations with large outliers: quantising them
 # drops cosine to fp32 from ~0.99 to ~0.87, so int8 covers only these layers.
 INT8_LAYERS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj")
+
 
 
 class Embedder(Protocol):
@@ -45,89 +45,6 @@ class Embedder(Protocol):
     def embed_queries(self, texts: list[str]) -> np.ndarray: ...
 
     def embed_documents(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray: ...
-
-
-@lru_cache(maxsize=1)
-def cpu_flags() -> frozenset[str]:
-    """The CPU feature flags Linux reports (empty elsewhere)."""
-    try:
-        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
-            for line in f:
-                if line.startswith("flags"):
-                    return frozenset(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return frozenset()
-
-
-def bf16_supported() -> bool:
-    """True when matrix products in bfloat16 run natively (AVX512-BF16 or AMX) through oneDNN;
-    elsewhere bf16 is emulated and slower than fp32."""
-    if not any(flag in cpu_flags() for flag in BF16_FLAGS):
-        return False
-    import torch
-
-    return bool(torch.backends.mkldnn.is_available())
-
-
-def resolve_precision(precision: str) -> str:
-    """The precision actually used: "auto" picks bf16 when supported; bf16 falls back to fp32."""
-    if precision not in PRECISIONS:
-        raise ModelError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
-    if precision in ("auto", "bf16"):
-        if bf16_supported():
-            return "bf16"
-        if precision == "bf16":
-            log.warning("this CPU has no native bfloat16 (%s); using fp32", "/".join(BF16_FLAGS))
-        return "fp32"
-    return precision
-
-
-class QueryCache:
-    """Least-recently-used query text -> vector."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self.hits = self.misses = 0
-        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
-
-    def get(self, text: str) -> np.ndarray | None:
-        vec = self._items.get(text)
-        if vec is None:
-            self.misses += 1
-            return None
-        self.hits += 1
-        self._items.move_to_end(text)
-        return vec
-
-    def put(self, text: str, vec: np.ndarray) -> None:
-        if self.size <= 0:
-            return
-        self._items[text] = vec
-        self._items.move_to_end(text)
-        while len(self._items) > self.size:
-            self._items.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-
-def cached_queries(cache: QueryCache, texts: list[str], embed, dim: int) -> np.ndarray:
-    """Vectors for ``texts``, embedding (in one batch) only those not in ``cache``."""
-    out = np.empty((len(texts), dim), dtype=np.float32)
-    todo: dict[str, list[int]] = {}
-    for i, t in enumerate(texts):
-        vec = cache.get(t)
-        if vec is None:
-            todo.setdefault(t, []).append(i)
-        else:
-            out[i] = vec
-    if todo:
-        fresh = embed(list(todo))
-        for (t, rows), vec in zip(todo.items(), fresh, strict=True):
-            out[rows] = vec
-            cache.put(t, vec.copy())
-    return out
 
 
 def unit_rows(vecs: np.ndarray, dim: int) -> np.ndarray:
@@ -208,7 +125,7 @@ class SentenceTransformerEmbedder:
         return unit_rows(np.concatenate(parts), self.dim)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
-        return cached_queries(self.cache, texts, self._encode_queries, self.dim)
+        return embed_missing(texts, self.cache, self._encode_queries, self.dim, key=str)
 
     def use_query_graph(self, *, build: bool = True, report=log.info) -> threading.Thread:
         """Answer single questions with the compiled query graph for this machine, once it is
@@ -305,7 +222,7 @@ class FakeEmbedder:
         self.dim = dim
 
     def _embed(self, texts: list[str]) -> np.ndarray:
-        from .normalize import normalize_arabic
+        from ..normalize import normalize_arabic
 
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):

@@ -1,0 +1,99 @@
+"""`assistant search` and `assistant ask`: questions in, cited passages and answers out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from .common import UserError, config, index_option, model_option
+
+
+def _filters(docs, outlets, since, until):
+    from ..filters import Filters
+
+    return Filters(frozenset(docs), frozenset(outlets), since or "", until or "")
+
+
+def _read_batch(path: Path) -> list[tuple[object, str]]:
+    from ..errors import SourceError
+    from ..jsonl import read_user_jsonl
+
+    expected = '{"id": ..., "text": ...}'
+    rows = []
+    for lineno, rec in read_user_jsonl(path, expected):
+        if "text" not in rec:
+            raise SourceError(f"{path}:{lineno}: expected {expected}")
+        rows.append((rec.get("id", lineno), str(rec["text"])))
+    return rows
+
+
+@click.command()
+@click.argument("question", required=False)
+@click.option("-k", "top_k", type=click.IntRange(1, 100), default=None, help="Number of passages (default 5).")
+@click.option("--batch", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help='JSONL file of {"id": ..., "text": ...} questions.')
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per question.")
+@click.option("--method", type=click.Choice(["hybrid", "dense", "bm25"]), default="hybrid", show_default=True)
+@click.option("--doc", "docs", multiple=True, help="Only this document id (repeatable; see `assistant list`).")
+@click.option("--outlet", "outlets", multiple=True, help="Only documents of this outlet (repeatable).")
+@click.option("--since", default=None, help="Only documents dated on or after YYYY-MM-DD.")
+@click.option("--until", default=None, help="Only documents dated on or before YYYY-MM-DD.")
+@index_option
+@model_option
+def search(question, top_k, batch, as_json, method, docs, outlets, since, until, index_dir, model_path) -> None:
+    """Find the passages that answer a question, with citations.
+
+    --doc and --outlet together keep documents that match either; --since/--until also require
+    a date.
+
+    \b
+    Examples:
+        assistant search "متى بدأ الهجوم؟" -k 3
+        assistant search "ما عدد الضحايا؟" --outlet "وكالة الأنباء" --since 2022-01-01
+        assistant search --batch questions.jsonl --json
+    """
+    from ..search import check_query, open_searcher
+    from .render import hits_json, hits_text
+
+    if (question is None) == (batch is None):
+        raise UserError("give either a QUESTION or --batch FILE")
+    if batch and not as_json:
+        raise UserError("--batch writes JSON lines; add --json")
+    cfg = config(index_dir=index_dir, model_path=model_path, top_k=top_k)
+    filters = _filters(docs, outlets, since, until)
+    if question is not None:
+        check_query(question, cfg.max_query_chars)  # fail before loading the model
+    rows = _read_batch(batch) if batch else [(None, question)]
+    searcher = open_searcher(cfg)
+    for query_id, text in rows:
+        hits = searcher.search(text, cfg.top_k, method=method, filters=filters)
+        click.echo(json.dumps(hits_json(query_id, text, hits), ensure_ascii=False) if as_json else hits_text(hits))
+
+
+@click.command()
+@click.argument("question")
+@click.option("-k", "top_k", type=click.IntRange(1, 50), default=8, show_default=True,
+              help="Passages the answer may cite.")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object.")
+@index_option
+@model_option
+def ask(question, top_k, as_json, index_dir, model_path) -> None:
+    """Answer a question with cited sentences from the sources, and show where they differ.
+
+    \b
+    Example:
+        assistant ask "كم عدد الجرحى؟" --json
+    """
+    from ..answer import answer_question
+    from ..search import check_query, open_searcher
+    from .render import answer_text
+
+    cfg = config(index_dir=index_dir, model_path=model_path)
+    check_query(question, cfg.max_query_chars)  # fail before loading the model
+    answer = answer_question(open_searcher(cfg), question, top_k)
+    click.echo(json.dumps(answer.to_dict(), ensure_ascii=False) if as_json else answer_text(answer))
+
+
+COMMANDS = (search, ask)

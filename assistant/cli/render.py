@@ -1,0 +1,51 @@
+"""Plain-text rendering for the terminal: search hits and answers. Only formatting lives here."""
+
+from __future__ import annotations
+
+from ..answer.compose import NOT_FOUND, Answer
+from ..records import Hit, Source
+
+
+def hits_text(hits: list[Hit]) -> str:
+    """Rank, score, title · outlet · date, the passage, and its exact citation."""
+    if not hits:
+        return "no matching passages"
+    lines = []
+    for h in hits:
+        s = h.source
+        label = " · ".join(x for x in (s.title, s.outlet, s.date) if x)
+        lines += [f"{h.rank}. [{h.score:.4f}] {label}", f"   {h.passage.text}",
+                  f"   ↳ {s.path or s.doc_id} [{h.passage.start}:{h.passage.end}]  ({h.passage.passage_id})", ""]
+    return "\n".join(lines)
+
+
+def hits_json(query_id, query: str, hits: list[Hit]) -> dict:
+    return {"id": query_id, "query": query, "results": [h.to_dict() for h in hits]}
+
+
+
+_VERDICT = {"differ": "The sources differ:", "agree": "The sources agree:", "single": "One source answers:"}
+
+
+def answer_text(answer: Answer) -> str:
+    """Plain-text rendering for the terminal: cited sentences, who says what, the passages."""
+    if not answer.found:
+        return NOT_FOUND
+    lines = [f"[{s.citation}] {' '.join(s.text.split())}" for s in answer.sentences]
+    if answer.claims:
+        lines += ["", _VERDICT[answer.agreement]]
+        cite = {(s.hit.passage.doc_id, s.start): s.citation for s in answer.sentences}
+        for c in answer.claims:
+            outlets = ", ".join(_outlet(x) for x in (c.source, *(r.source for r in c.also)))
+            who = c.speaker or "the outlet itself"
+            when = f", {c.date}" if c.date else ""
+            lines.append(f"  - {c.value} [{cite[(c.doc_id, c.start)]}] — {who} (in {outlets}{when})")
+    lines += ["", "Passages:"]
+    for h in answer.hits:
+        s = h.source
+        lines.append(f"  [{h.rank}] {_outlet(s)} — {s.path or s.doc_id} [{h.passage.start}:{h.passage.end}]")
+    return "\n".join(lines)
+
+
+def _outlet(source: Source) -> str:
+    return source.outlet or source.title or source.doc_id

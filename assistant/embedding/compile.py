@@ -1,0 +1,52 @@
+"""Compile the fast query path for this machine, in the foreground: ``assistant compile``, and the
+low-priority child process a server starts (``query_graph.compile_in_subprocess``)."""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import logging
+import os
+import sys
+from pathlib import Path
+
+from ..errors import GraphError, ModelError
+from .cpu import resolve_precision
+from .embedder import SentenceTransformerEmbedder
+from .model_store import default_cache_dir
+from .query_graph import QueryGraph, build, package_path, verify
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m assistant.embedding.compile",
+                                     description="Compile the fast query path for this machine.")
+    parser.add_argument("--model-path", default=None)
+    parser.add_argument("--precision", default="auto")
+    parser.add_argument("--out", type=Path, default=None, help="package file (default: the cache)")
+    parser.add_argument("--low-priority", action="store_true", help="run at nice 10 (a server's background build)")
+    args = parser.parse_args(argv)
+    if args.low_priority:
+        os.nice(10)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    try:
+        if resolve_precision(args.precision) not in ("fp32", "bf16"):
+            raise GraphError(f"the compiled query path is for fp32 and bf16, not {args.precision}")
+        embedder = SentenceTransformerEmbedder(args.model_path, precision=args.precision, query_cache=0)
+        target = args.out or package_path(default_cache_dir(), embedder.weights_hash, embedder.precision)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # a second server starting meanwhile waits, then reuses it
+            for leftover in target.parent.glob(f".*-{target.name}"):  # from a build that was killed
+                leftover.unlink(missing_ok=True)
+            seconds = 0.0 if target.is_file() else build(embedder.model, target)
+        cosine = verify(QueryGraph(target), embedder.model)
+    except (GraphError, ModelError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    done = f"compiled in {seconds:.0f} s" if seconds else "already compiled"
+    print(f"fast query path {done}: {target} (cosine to the eager model {cosine:.5f})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
