@@ -1,4 +1,10 @@
-"""BM25 over Arabic-analysed text (bm25s scoring; our own normaliser, stopwords and stemmer)."""
+"""BM25 over Arabic-analysed text (bm25s scoring; our own normaliser, stopwords and stemmer).
+
+``match_share`` reads bm25s's term-by-passage matrix (``retriever.scores``: CSC ``indptr`` and
+``indices`` per term id, ``num_docs``), which is not public API: pyproject pins bm25s to the
+0.3 series, and tests/test_fusion.py checks that layout, so an upgrade that changes it fails
+there and not in a user's search.
+"""
 
 from __future__ import annotations
 
@@ -19,26 +25,22 @@ class LexicalIndex:
         self.stopwords = stopwords
 
     @classmethod
-    def build(cls, texts: list[str], *, stem: bool = True, stopwords: bool = True) -> LexicalIndex:
+    def build(cls, texts: list[str], *, stem: bool = True, stopwords: bool = True,
+              show_progress: bool = False) -> LexicalIndex:
+        """Analyse ``texts`` (our Arabic pipeline, never bm25s's defaults) and index them; at a
+        million passages this takes minutes, so it shows progress when asked."""
         import bm25s
+        from tqdm.auto import tqdm
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)
         retriever = bm25s.BM25(**BM25_PARAMS)
-        corpus_tokens = [analyze(t, stem=stem, stopwords=stopwords) for t in texts]
-        retriever.index(corpus_tokens, show_progress=False)
+        corpus_tokens = [analyze(t, stem=stem, stopwords=stopwords)
+                         for t in tqdm(texts, desc="BM25 analysis", unit="passage", disable=not show_progress)]
+        retriever.index(corpus_tokens, show_progress=show_progress)
         return cls(retriever, stem=stem, stopwords=stopwords)
 
     def query_terms(self, query: str) -> list[str]:
         return analyze(query, stem=self.stem, stopwords=self.stopwords)
-
-    def coverage(self, query: str) -> float:
-        """Share of the query's terms that occur in the corpus vocabulary (0 for an English
-        question over Arabic text)."""
-        terms = self.query_terms(query)
-        if not terms:
-            return 0.0
-        vocab = self.retriever.vocab_dict
-        return sum(t in vocab for t in terms) / len(terms)
 
     def scores(self, query: str) -> np.ndarray:
         terms = [t for t in self.query_terms(query) if t in self.retriever.vocab_dict]

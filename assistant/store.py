@@ -122,7 +122,7 @@ def _build_index(docs, embedder, index_dir: Path, *, settings, source_roots, sho
     dense = DenseIndex.build(vectors)
     titles = {d.doc_id: d.source.title for d in docs} if settings.lexical_title else {}
     lexical = LexicalIndex.build([f"{titles.get(p.doc_id, '')}\n{p.text}" for p in passages],
-                                 stem=settings.stem, stopwords=settings.stopwords)
+                                 stem=settings.stem, stopwords=settings.stopwords, show_progress=show_progress)
 
     index_dir.mkdir(parents=True, exist_ok=True)
     gen = index_dir / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"

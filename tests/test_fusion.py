@@ -104,3 +104,13 @@ def test_english_questions_on_the_seeds_rank_as_dense_alone(seeds_searcher):
         dense = seeds_searcher.search(q, 5, method="dense")
         assert [h.passage.passage_id for h in hybrid] == [h.passage.passage_id for h in dense]
         assert all(h.scores["match"] == 0.0 for h in hybrid)
+
+
+def test_bm25s_internals_that_match_share_reads():
+    """lexical.py reads bm25s's CSC arrays; an upgrade that changes them must fail here."""
+    lex = LexicalIndex.build(["قتل جنود في الهجوم", "جرح مدنيون", "قتل مدنيون"])
+    csc = lex.retriever.scores
+    assert {"indptr", "indices", "num_docs"} <= set(csc) and int(csc["num_docs"]) == 3
+    (term,) = lex.query_terms("قتل")
+    tid = lex.retriever.vocab_dict[term]
+    assert sorted(csc["indices"][csc["indptr"][tid]:csc["indptr"][tid + 1]].tolist()) == [0, 2]

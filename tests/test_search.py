@@ -36,8 +36,8 @@ def test_bm25_matches_despite_diacritics(searcher):
 
 def test_english_question_gets_no_lexical_weight(searcher):
     lexical = searcher.index.lexical
-    assert lexical.coverage("How many car bombs were used?") == 0.0
-    assert lexical.coverage("كم عدد السيارات المفخخة؟") >= 0.5
+    assert not lexical.match_share("How many car bombs were used?").any()
+    assert lexical.match_share("كم عدد السيارات المفخخة؟").max() >= 0.5
     hybrid = searcher.search("How many car bombs were used?", 5)
     dense = searcher.search("How many car bombs were used?", 5, method="dense")
     assert [h.passage.passage_id for h in hybrid] == [h.passage.passage_id for h in dense]

@@ -82,3 +82,31 @@ def test_errors_name_the_file(tmp_path):
         read_documents([bad])
     with pytest.raises(SourceError, match="no such file"):
         read_documents([tmp_path / "missing"])
+
+
+def test_build_and_add_read_the_same_files(tmp_path):
+    """One walker: hidden files and folders, metadata.json and unsupported files are never documents."""
+    from assistant.corpus import add_paths
+    from assistant.embedding.embedder import FakeEmbedder
+
+    folder = tmp_path / "docs"
+    for rel in ("a.txt", "sub/b.md", ".hidden.txt", ".git/c.txt", "sub/.cache/d.txt", "notes.xyz"):
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_text(f"نص الوثيقة {rel} عن الاجتماع في المدينة.", "utf-8")
+    (folder / "metadata.json").write_text('{"a.txt": {"title": "عنوان"}}', "utf-8")
+    built = sorted(d.doc_id for d in read_documents([folder]))
+    report = add_paths(tmp_path / "index", [folder], FakeEmbedder)
+    assert built == sorted(report.added) == ["a", "sub/b"]
+    assert any("notes.xyz: unsupported file type" in s for s in report.skipped)
+
+
+def test_jsonl_errors_name_the_line_and_any_encoding_reads(tmp_path):
+    from assistant.jsonl import read_user_jsonl
+
+    good = tmp_path / "q.jsonl"
+    good.write_bytes('{"id": 1, "text": "سؤال"}\n\n{"id": 2, "text": "آخر"}\n'.encode("utf-16"))
+    assert [(n, r["id"]) for n, r in read_user_jsonl(good)] == [(1, 1), (3, 2)]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": 1}\n[1, 2]\n', "utf-8")
+    with pytest.raises(SourceError, match=r"bad.jsonl:2: expected an object with id"):
+        read_user_jsonl(bad, "an object with id")

@@ -116,3 +116,25 @@ def test_the_suggested_rebuild_repairs_a_stale_index(built):
         load_index(built)
     rebuild(built, FakeEmbedder())
     assert len(load_index(built).documents) == 5
+
+
+def test_manifest_records_the_package_version(built):
+    import assistant
+
+    assert json.loads(_manifest_path(built).read_text("utf-8"))["assistant_version"] == assistant.__version__
+
+
+def test_index_of_another_version_warns_once_and_loads(built, caplog):
+    path = _manifest_path(built)
+    m = json.loads(path.read_text("utf-8"))
+    m["assistant_version"] = "0.0.1-test"
+    path.write_text(json.dumps(m), "utf-8")  # the manifest is not in its own size list
+    with caplog.at_level("WARNING", logger="assistant.store"):
+        load_index(built)
+        load_index(built)
+    warnings = [r.getMessage() for r in caplog.records if "0.0.1-test" in r.getMessage()]
+    assert len(warnings) == 1 and "assistant rebuild" in warnings[0]
+    m["format_version"] = 99
+    path.write_text(json.dumps(m), "utf-8")
+    with pytest.raises(IndexStateError, match="has format 99"):
+        load_index(built)

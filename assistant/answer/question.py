@@ -1,8 +1,9 @@
 """What a question asks for, and where in a sentence the answer to it sits.
 
-A question becomes a ``Question`` (its kind, the concepts and parties it names, its other
-content words); ``answer_span`` then finds the figure, date, name, place or cause in one
-sentence that fits it, or nothing.
+A question becomes a ``Question`` (``parse_question``: its kind — figure, date, name, place, cause
+or other — the concepts and parties it names, its other content words); ``figure_spans`` and
+``typed_spans`` then find the figure, date, name, place or cause in one sentence that fits it,
+or nothing.
 """
 
 from __future__ import annotations
@@ -28,8 +29,6 @@ from .lexicon import (
     variants,
     word_matches,
 )
-
-KINDS = ("figure", "date", "name", "place", "cause", "other")
 
 
 @dataclass(frozen=True)

@@ -119,14 +119,6 @@ class EmbeddingCache:
             self._vectors[kind] = self._load(kind)
         return self._vectors[kind]
 
-    def add(self, kind: str, texts: list[str], vectors: np.ndarray) -> None:
-        known = self.vectors(kind)
-        for text, vec in zip(texts, vectors, strict=True):
-            key = sha256_text(text)
-            if key not in known:
-                known[key] = np.asarray(vec, np.float32)
-                self._dirty.add(kind)
-
     def embed(self, kind: str, texts: list[str], embed_fn) -> np.ndarray:
         """Vectors for ``texts``, calling ``embed_fn(list)`` only for texts not cached yet."""
         known = self.vectors(kind)
