@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from .config import DEFAULTS
 from .records import Document, Passage
 
 CHUNKER_VERSION = "chunk-1"
@@ -63,7 +64,8 @@ def _split_long(text: str, a: int, b: int, limit: int) -> list[tuple[int, int]]:
     return out
 
 
-def chunk_document(doc: Document, max_chars: int = 700, overlap: int = 0) -> list[Passage]:
+def chunk_document(doc: Document, max_chars: int = DEFAULTS.max_passage_chars,
+                   overlap: int = DEFAULTS.overlap_sentences) -> list[Passage]:
     """Group consecutive sentences of each clean region into passages of at most ``max_chars``.
 
     Args:

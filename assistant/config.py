@@ -22,7 +22,9 @@ class Config:
     model_spec: Path | None = None  # the model's download spec; None = packaged or ../shared/model
     cache_dir: Path | None = None  # None = $XDG_CACHE_HOME/arabic-assistant or ~/.cache/arabic-assistant
     eval_dir: Path | None = None  # None = ../shared/eval beside the repository
-    top_k: int = 5
+    top_k: int = 5  # passages a search returns
+    answer_k: int = 8  # passages an answer may cite
+    max_results: int = 100  # the most any interface returns for one question
     max_passage_chars: int = 700
     overlap_sentences: int = 0
     candidates: int = 50  # depth each retriever contributes to fusion

@@ -1,9 +1,11 @@
 """One reprint detector: a text that another outlet printed near-verbatim is one result, not two.
 
-Two texts from different documents whose character 5-gram sets overlap this much (relative to
-the smaller one) are one reprinted text: on the seeds, a statement reprinted by two outlets
-with different chunk boundaries scores 0.5-0.6, unrelated passages on the same event < 0.45.
-Search results (``fold_hits``) and answer sentences (``answer.compose``) both use it.
+Two texts from different documents are one reprinted text when at least half of the smaller one's
+character 5-grams are in the other (on the seeds, a statement reprinted by two outlets with
+different chunk boundaries scores 0.5-0.6, unrelated passages on the same event < 0.45) and the
+smaller is at least half the size of the larger: a short sentence that a long one happens to
+contain is a different statement, not a reprint of it. Search results (``fold_hits``) and
+answer sentences (``answer.compose``) both use this one rule.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from .normalize import normalize_arabic
 from .records import Hit
 
 REPRINT_CONTAINMENT = 0.5
+MIN_SIZE_RATIO = 0.5
 _SHINGLE = 5
 _NON_WORD = re.compile(r"[\W_]+")
 
@@ -33,7 +36,8 @@ def containment(a: frozenset[str], b: frozenset[str]) -> float:
 
 def is_reprint(a: frozenset[str], b: frozenset[str], threshold: float = REPRINT_CONTAINMENT) -> bool:
     """True when the texts behind shingle sets ``a`` and ``b`` are one text printed twice."""
-    return containment(a, b) >= threshold
+    small, large = sorted((len(a), len(b)))
+    return small >= MIN_SIZE_RATIO * large and containment(a, b) >= threshold
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ def test_bm25_matches_despite_diacritics(searcher):
 def test_english_question_gets_no_lexical_weight(searcher):
     lexical = searcher.index.lexical
     assert not lexical.match_share("How many car bombs were used?").any()
-    assert lexical.match_share("كم عدد السيارات المفخخة؟").max() >= 0.5
+    assert lexical.match_share("كم عدد السيارات المفخخة؟").max() > 0.4
     hybrid = searcher.search("How many car bombs were used?", 5)
     dense = searcher.search("How many car bombs were used?", 5, method="dense")
     assert [h.passage.passage_id for h in hybrid] == [h.passage.passage_id for h in dense]

@@ -178,3 +178,25 @@ def test_search_filter_and_citation_open_the_document(service):
     assert "تعذّر" in service.open_citation("missing|0|5")
     assert ("الوثيقة: هجوم على السجن في الحسكة.", "doc:evil") in service.filter_choices()
     assert "evil.txt" in service.sources() and "<td>1</td>" in service.sources()
+
+
+def test_library_errors_reach_the_page_as_friendly_text(service, monkeypatch):
+    """Any AssistantError in a handler is shown as a message (escaped), never a Gradio error."""
+    from assistant.errors import IndexBusyError, IndexStateError
+
+    def broken():
+        raise IndexStateError("index in x is corrupt <b>; rebuild it with: assistant build")
+
+    monkeypatch.setattr(service.live, "current", broken)
+    html = service.search("السجن", 5)
+    assert 'class="notice"' in html and "تعذّر" in html and "&lt;b&gt;" in html and "<b>" not in html
+    assert "corrupt" in service.search_api("السجن")["error"]
+    assert "corrupt" in service.ask_api("السجن")["error"]
+    history, kept, refs = service.chat("السجن", [])
+    assert history == [] and kept == "السجن" and "تعذّر" in refs
+
+    def busy():
+        raise IndexBusyError("index is being updated by another assistant process (pid 1)")
+
+    monkeypatch.setattr(service.live, "current", busy)
+    assert "⏳" in service.search("السجن", 5)

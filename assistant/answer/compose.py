@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass, field
 
 from ..chunk import split_sentences
+from ..config import DEFAULTS
 from ..normalize import normalize_arabic, tokenize
 from ..records import Document, Hit, Source
 from ..reprints import is_reprint, shingles
@@ -111,7 +112,7 @@ class _Candidate:
     also: list[Reprint] = field(default_factory=list)
 
 
-def answer_question(searcher, question: str, k: int = 8) -> Answer:
+def answer_question(searcher, question: str, k: int = DEFAULTS.answer_k) -> Answer:
     """Answer ``question`` from the passages of ``searcher`` (a ``Searcher``).
 
     Candidates are the top ``2 * k`` passages of the hybrid search plus the top ``k`` of a lexical

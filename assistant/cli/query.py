@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..config import DEFAULTS
 from .common import UserError, config, index_option, model_option
 
 
@@ -31,7 +32,8 @@ def _read_batch(path: Path) -> list[tuple[object, str]]:
 
 @click.command()
 @click.argument("question", required=False)
-@click.option("-k", "top_k", type=click.IntRange(1, 100), default=None, help="Number of passages (default 5).")
+@click.option("-k", "top_k", type=click.IntRange(1, DEFAULTS.max_results), default=None,
+              help=f"Number of passages (default {DEFAULTS.top_k}).")
 @click.option("--batch", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help='JSONL file of {"id": ..., "text": ...} questions.')
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per question.")
@@ -74,8 +76,8 @@ def search(question, top_k, batch, as_json, method, docs, outlets, since, until,
 
 @click.command()
 @click.argument("question")
-@click.option("-k", "top_k", type=click.IntRange(1, 50), default=8, show_default=True,
-              help="Passages the answer may cite.")
+@click.option("-k", "top_k", type=click.IntRange(1, DEFAULTS.max_results), default=None,
+              help=f"Passages the answer may cite (default {DEFAULTS.answer_k}).")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object.")
 @index_option
 @model_option
@@ -90,9 +92,9 @@ def ask(question, top_k, as_json, index_dir, model_path) -> None:
     from ..search import check_query, open_searcher
     from .render import answer_text
 
-    cfg = config(index_dir=index_dir, model_path=model_path)
+    cfg = config(index_dir=index_dir, model_path=model_path, answer_k=top_k)
     check_query(question, cfg.max_query_chars)  # fail before loading the model
-    answer = answer_question(open_searcher(cfg), question, top_k)
+    answer = answer_question(open_searcher(cfg), question, cfg.answer_k)
     click.echo(json.dumps(answer.to_dict(), ensure_ascii=False) if as_json else answer_text(answer))
 
 

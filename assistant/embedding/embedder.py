@@ -23,6 +23,7 @@ from typing import Protocol
 
 import numpy as np
 
+from ..config import DEFAULTS
 from ..errors import ModelError
 from .cache import QueryCache, embed_missing
 from .cpu import resolve_precision
@@ -66,8 +67,9 @@ class SentenceTransformerEmbedder:
         query_cache: number of recent query vectors kept (0 = none).
     """
 
-    def __init__(self, model_path: str | None = None, *, batch_size: int = 16, threads: int = 0,
-                 precision: str = "auto", dim: int = 0, query_cache: int = 256):
+    def __init__(self, model_path: str | None = None, *, batch_size: int = DEFAULTS.batch_size,
+                 threads: int = DEFAULTS.threads, precision: str = DEFAULTS.precision,
+                 dim: int = DEFAULTS.embed_dim, query_cache: int = DEFAULTS.query_cache):
         folder = resolve_model_path(model_path)
         _prefer_passive_waits()
         import torch

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 
-from ..config import Config
-from ..errors import QueryError
+from ..config import DEFAULTS, Config
+from ..errors import AssistantError, IndexBusyError, QueryError
 from ..filters import Filters
 from ..live import LiveSearcher
 from ..reprints import fold_hits
@@ -29,14 +29,16 @@ log = logging.getLogger(__name__)
 
 
 
-def friendly(exc: QueryError) -> str:
-    """The library's refusal of a question, in the UI's language (English kept in brackets)."""
-    if exc.reason == "empty":
+def friendly(exc: AssistantError) -> str:
+    """A library error in the UI's language (the library's English kept in brackets)."""
+    if isinstance(exc, QueryError) and exc.reason == "empty":
         return "السؤال فارغ. اكتب سؤالاً بالعربية أو الإنجليزية، أو اختر أحد الأمثلة. (empty question)"
-    if exc.reason == "too_long":
+    if isinstance(exc, QueryError) and exc.reason == "too_long":
         return (f"السؤال طويل جداً ({exc.length} حرفاً)؛ الحد الأقصى {exc.limit} حرف. "
                 f"اختصره إلى جملة أو جملتين. (question too long)")
-    return str(exc)
+    if isinstance(exc, IndexBusyError):
+        return f"⏳ الفهرس قيد التحديث الآن؛ أعد المحاولة بعد قليل. ({exc})"
+    return f"تعذّر تنفيذ الطلب. ({exc})"
 
 
 def api_safe(value):
@@ -76,30 +78,30 @@ class UIService:
         """Top ``k`` result groups (reprints folded) and the searcher used; ``filters`` are
         ``Filters.parse`` strings ("doc:ID", "outlet:NAME", "since:DATE", "until:DATE")."""
         searcher = self.live.current()
-        k = max(1, min(int(k or self.config.top_k), 50))
+        k = max(1, min(int(k or self.config.top_k), self.config.max_results))
         hits = searcher.search(question, 2 * k, filters=Filters.parse(filters))  # extra, so folding leaves k
         return fold_hits(hits)[:k], searcher
 
-    def search(self, question: str, k: int = 5, filters=None) -> str:
+    def search(self, question: str, k: int = DEFAULTS.top_k, filters=None) -> str:
         """Result cards as HTML (the search view)."""
         message = self.problem(question)
         if message:
             return message_html(message)
         try:
             groups, searcher = self.hits(question, k, filters)
-        except QueryError as exc:
+        except AssistantError as exc:
             return message_html(friendly(exc))
         texts = {g.hit.passage.doc_id: searcher.index.documents[g.hit.passage.doc_id].text for g in groups}
         return results_html(groups, question, texts)
 
-    def search_api(self, question: str, k: int = 5, sources: list[str] | None = None) -> dict:
+    def search_api(self, question: str, k: int = DEFAULTS.top_k, sources: list[str] | None = None) -> dict:
         """Search the documents; returns {"query", "results": [...], "error"} as JSON."""
         message = self.problem(question)
         if message:
             return {"query": question if isinstance(question, str) else "", "results": [], "error": message}
         try:
             groups, _ = self.hits(question, k, sources)
-        except QueryError as exc:
+        except AssistantError as exc:
             return {"query": question, "results": [], "error": friendly(exc)}
         results = []
         for g in groups:
@@ -121,10 +123,10 @@ class UIService:
                 f'<p class="cite-pos">{esc(meta)}</p>'
                 f"{document_html(doc.text, start, end, question=question or '', span=span)}</div>")
 
-    def answer(self, question: str, k: int = 8):
+    def answer(self, question: str, k: int | None = None):
         from ..answer import answer_question
 
-        return answer_question(self.live.current(), question, k)
+        return answer_question(self.live.current(), question, k or self.config.answer_k)
 
     def chat(self, question: str, history: list | None):
         """Append the question and its cited answer to the conversation."""
@@ -132,18 +134,24 @@ class UIService:
         message = self.problem(question)
         if message:
             return history, question, message_html(message)
-        answer = self.answer(question.strip())
+        try:
+            answer = self.answer(question.strip())
+        except AssistantError as exc:
+            return history, question, message_html(friendly(exc))
         history += [{"role": "user", "content": esc(question.strip())},
                     {"role": "assistant", "content": answer_markdown(answer)}]
         return history, "", references_html(answer)
 
-    def ask_api(self, question: str, k: int = 8) -> dict:
+    def ask_api(self, question: str, k: int = DEFAULTS.answer_k) -> dict:
         """Answer a question from the documents; returns the answer JSON with numbered citations."""
         message = self.problem(question)
         if message:
             return {"question": question if isinstance(question, str) else "", "found": False,
                     "error": message}
-        answer = self.answer(question.strip(), max(1, min(int(k or 8), 50)))
+        try:
+            answer = self.answer(question.strip(), max(1, min(int(k or self.config.answer_k), self.config.max_results)))
+        except AssistantError as exc:
+            return {"question": question, "found": False, "error": friendly(exc)}
         return api_safe({**answer.to_dict(), "found": bool(answer.found), "error": None})
 
     def sources(self) -> str:
