@@ -318,7 +318,3 @@ def read_stored(index_dir: Path) -> tuple[dict, list[dict], list[Passage], np.nd
 def source_from_row(row: dict) -> Source:
     """The Source fields of a documents.jsonl row (missing or null fields are empty)."""
     return Source(**{k: str(row.get(k) or "") for k in Source.__dataclass_fields__})
-
-
-def load_vectors(index: Index) -> np.ndarray:
-    return np.load(index.folder / "vectors.npy", allow_pickle=False)

@@ -11,6 +11,13 @@ SEEDS = ROOT / "seeds"
 SHARED = ROOT.parent / "shared"
 
 
+def stored_vectors(index):
+    """The passage vectors a loaded index holds on disk (row i = passage i)."""
+    import numpy as np
+
+    return np.load(index.folder / "vectors.npy", allow_pickle=False)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch, tmp_path_factory):
     """No test reads or writes the user's real index or caches by accident."""

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import SEEDS
+from conftest import SEEDS, stored_vectors
 
 from assistant.cli import cli
 from assistant.config import Config
@@ -18,7 +18,7 @@ from assistant.corpus import CorpusError, add_paths, list_documents, rebuild, re
 from assistant.decode import sha256_text
 from assistant.live import LiveSearcher
 from assistant.lock import IndexBusyError, index_lock
-from assistant.store import load_index, load_vectors
+from assistant.store import load_index
 
 NEW_TEXT = "أعلنت بلدية القامشلي افتتاح جسر جديد فوق نهر جغجغ بطول مئة وعشرين متراً."
 
@@ -63,7 +63,7 @@ def index(tmp_path, corpus):
 
 def snapshot(idx: Path):
     loaded = load_index(idx)
-    return loaded.documents, loaded.passages, load_vectors(loaded)
+    return loaded.documents, loaded.passages, stored_vectors(loaded)
 
 
 def test_readd_unchanged_embeds_nothing(index, corpus):
@@ -78,7 +78,7 @@ def test_changed_file_replaces_its_passages_only_new_text_embedded(index, corpus
     path = corpus / "001_913eb68b16421ab7.txt"
     old_passages = [p for p in load_index(index).passages if p.doc_id == "001_913eb68b16421ab7"]
     old_vectors = {sha256_text(p.text): v for p, v in zip(load_index(index).passages,
-                                                           load_vectors(load_index(index)), strict=True)}
+                                                           stored_vectors(load_index(index)), strict=True)}
     path.write_text(path.read_text("utf-8") + "\n\n" + NEW_TEXT + "\n", "utf-8")
     embedder = Counting()
     report = add_paths(index, [corpus], lambda: embedder)
@@ -89,7 +89,7 @@ def test_changed_file_replaces_its_passages_only_new_text_embedded(index, corpus
     assert len(mine) == len(old_passages) + 1 and NEW_TEXT in mine[-1].text
     assert len(loaded.documents) == 5
     assert loaded.documents["001_913eb68b16421ab7"].text == path.read_text("utf-8")
-    for p, v in zip(loaded.passages, load_vectors(loaded), strict=True):  # unchanged vectors reused as-is
+    for p, v in zip(loaded.passages, stored_vectors(loaded), strict=True):  # unchanged vectors reused as-is
         if NEW_TEXT not in p.text:
             assert np.array_equal(v, old_vectors[sha256_text(p.text)])
 
@@ -331,12 +331,12 @@ def test_add_with_real_model_reuses_seed_vectors(seeds_index, real_embedder, tmp
     idx = tmp_path / "index"
     shutil.copytree(seeds_index, idx)
     before = load_index(idx)
-    old = dict(zip((sha256_text(p.text) for p in before.passages), load_vectors(before), strict=True))
+    old = dict(zip((sha256_text(p.text) for p in before.passages), stored_vectors(before), strict=True))
     (tmp_path / "bridge.txt").write_bytes(NEW_TEXT.encode("cp1256"))
     report = add_paths(idx, [tmp_path / "bridge.txt"], lambda: real_embedder)
     assert report.added == ("bridge",) and report.embedded == 1
     loaded = load_index(idx)
-    for p, v in zip(loaded.passages, load_vectors(loaded), strict=True):
+    for p, v in zip(loaded.passages, stored_vectors(loaded), strict=True):
         if p.doc_id != "bridge":
             assert np.array_equal(v, old[sha256_text(p.text)])
     hits = Searcher(loaded, real_embedder).search("متى افتتح الجسر الجديد في القامشلي؟", 3)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,21 @@ QUERIES = [
     {"id": "q1", "text": "ما هو أطول نهر في العالم؟", "answers": ["نهر النيل"], "gold_ids": ["d1"]},
     {"id": "q2", "text": "ما عاصمة سوريا؟", "answers": ["دمشق"], "gold_ids": ["d3"]},
     {"id": "q3", "text": "ما هي عاصمة مصر؟", "answers": ["القاهرة"], "gold_ids": ["d2"]},
+]
+# A set whose ranks follow from the texts, the same for every method, so the metrics are known:
+#   q1 shares its words only with "bread": gold at rank 1.
+#   q2 is the whole text of "bridge"; its gold "bridge-long" is that text plus a clause: rank 2
+#      (BM25: both hold every term and the shorter wins; cosine: 1.0 for the exact text first).
+#   q3's gold is not in the corpus: no rank.
+RANKED_CORPUS = [
+    {"id": "bread", "title": "الخبز", "text": "ارتفع سعر رغيف الخبز في حلب هذا الأسبوع."},
+    {"id": "bridge", "title": "جسر", "text": "جسر القامشلي الجديد فوق نهر جغجغ."},
+    {"id": "bridge-long", "title": "جسر", "text": "جسر القامشلي الجديد فوق نهر جغجغ بطول مئة وعشرين متراً."},
+]
+RANKED_QUERIES = [
+    {"id": "q1", "text": "كم سعر رغيف الخبز في حلب؟", "answers": ["رغيف الخبز"], "gold_ids": ["bread"]},
+    {"id": "q2", "text": "جسر القامشلي الجديد فوق نهر جغجغ.", "answers": ["مئة وعشرين"], "gold_ids": ["bridge-long"]},
+    {"id": "q3", "text": "ما هي عاصمة اليابان؟", "answers": ["طوكيو"], "gold_ids": ["tokyo"]},
 ]
 
 
@@ -50,24 +66,31 @@ def test_load_queries_names_the_bad_line(tmp_path):
         load_queries(bad)
 
 
-def test_run_eval_with_fake_embedder_scores_and_caches(tiny_set, fake_embedder, tmp_path):
-    corpus, queries = tiny_set
+def test_run_eval_with_fake_embedder_scores_and_caches(fake_embedder, tmp_path):
+    corpus = _write_jsonl(tmp_path / "corpus.jsonl", RANKED_CORPUS)
+    queries = _write_jsonl(tmp_path / "queries.jsonl", RANKED_QUERIES)
     cache = EmbeddingCache.for_embedder(fake_embedder, tmp_path / "cache")
     run = run_eval("tiny", [corpus], load_queries(queries), fake_embedder, cache=cache, ks=(1, 2))
     assert (run.documents, run.passages, run.questions) == (3, 3, 3)
     assert run.embedded_passages == 3 and run.embedded_queries == 3
+    # gold ranks 1, 2 and none: top-1 1/3, top-2 2/3, MRR (1 + 1/2 + 0)/3, nDCG (1 + 1/log2(3) + 0)/3;
+    # the answer strings sit in the gold passages, so answer top-k follows the same ranks
     by_method = {m.method: m.scores for m in run.methods}
     assert set(by_method) == {"bm25", "dense", "hybrid"}
-    # the three questions share their rare words with their gold passage only
-    assert by_method["bm25"].top[1] == 1.0 and by_method["bm25"].mrr == 1.0
-    for s in by_method.values():
-        assert 0.0 <= s.top[1] <= s.top[2] <= 1.0 and 0.0 <= s.mrr <= 1.0 and 0.0 <= s.ndcg <= 1.0
+    for method, s in by_method.items():
+        assert s.n == 3, method
+        assert s.top == pytest.approx({1: 1 / 3, 2: 2 / 3}), method
+        assert s.mrr == pytest.approx(0.5), method
+        assert s.ndcg == pytest.approx((1 + 1 / math.log2(3)) / 3), method
+        assert s.ndcg == pytest.approx(0.5436, abs=1e-4)
+        assert s.answer_top == pytest.approx({1: 1 / 3, 2: 2 / 3}), method
     # a second run (new cache object, same folder) embeds nothing and scores the same
     again = run_eval("tiny", [corpus], load_queries(queries), fake_embedder,
                      cache=EmbeddingCache.for_embedder(fake_embedder, tmp_path / "cache"), ks=(1, 2))
     assert again.embedded_passages == 0 and again.embedded_queries == 0
     assert [m.scores for m in again.methods] == [m.scores for m in run.methods]
-    assert "| tiny (3 docs, 3 passages, 3 q) | bm25 | 1.000 |" in format_table([run])
+    row = "| tiny (3 docs, 3 passages, 3 q) | bm25 | 0.333 | 0.667 | 0.500 | 0.544 | 0.333 | 0.667 |"
+    assert row in format_table([run])
 
 
 def test_cache_files_are_plain_npy_and_json(fake_embedder, tmp_path):
@@ -136,7 +159,6 @@ def test_eval_real_model_on_an_xquad_slice(real_embedder, tmp_path):
     assert first.embedded_queries == len({q.text for q in queries})  # XQuAD repeats a few questions
     scores = {m.method: m.scores for m in first.methods}
     assert scores["dense"].top[5] >= 0.8 and scores["hybrid"].top[5] >= 0.8
-    assert all(s.top[1] <= s.top[5] <= s.top[20] for s in scores.values())
     second = run_eval("slice", [corpus], queries, real_embedder,
                       cache=EmbeddingCache.for_embedder(real_embedder, cache_dir))
     assert second.embedded_passages == 0 and second.embedded_queries == 0

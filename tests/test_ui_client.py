@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import html
 import re
+import socket
 import threading
+import urllib.parse
+from pathlib import Path
 
 import gradio_client
 import pytest
@@ -22,9 +25,47 @@ def client(seeds_ui_url):
     return gradio_client.Client(seeds_ui_url, verbose=False)
 
 
+def _listening_addresses(port: int) -> set[str]:
+    """Local addresses of this machine's TCP sockets listening on ``port`` (from /proc/net/tcp{,6})."""
+    found = set()
+    for table, family in (("/proc/net/tcp", socket.AF_INET), ("/proc/net/tcp6", socket.AF_INET6)):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except FileNotFoundError:
+            continue
+        for row in rows:
+            local, _, state = row.split()[1:4]
+            address, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:  # 0A = LISTEN
+                raw = bytes.fromhex(address)  # stored as 32-bit words in host (little-endian) order
+                raw = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+                found.add(socket.inet_ntop(family, raw))
+    return found
+
+
+def _other_local_addresses() -> set[str]:
+    """This machine's own IPv4 addresses outside 127.0.0.0/8 (from the kernel's local routes)."""
+    lines = Path("/proc/net/fib_trie").read_text().splitlines()
+    ours = {lines[i - 1].split()[-1] for i, line in enumerate(lines) if "/32 host LOCAL" in line}
+    return {a for a in ours if not a.startswith("127.")}
+
+
+def _accepts(host: str, port: int) -> bool:
+    try:
+        socket.create_connection((host, port), timeout=2).close()
+    except OSError:
+        return False
+    return True
+
+
 @pytest.mark.integration
 def test_server_binds_localhost_only(seeds_ui_url):
-    assert seeds_ui_url.startswith("http://127.0.0.1:")
+    """Where the launched server really listens: 127.0.0.1 only, not this machine's other addresses."""
+    port = urllib.parse.urlsplit(seeds_ui_url).port
+    assert _listening_addresses(port) == {"127.0.0.1"}
+    assert _accepts("127.0.0.1", port)
+    for address in _other_local_addresses():
+        assert not _accepts(address, port), f"the UI answers on {address}:{port}"
 
 
 @pytest.mark.integration
@@ -77,8 +118,22 @@ def test_citation_opens_the_whole_document_with_the_passage_marked(client):
 @pytest.mark.integration
 def test_ask_endpoint_answers_with_numbered_citations(client):
     out = client.predict("كم عدد قتلى قوات سوريا الديمقراطية؟", 8, api_name="/ask")
-    assert out["error"] is None and out["found"] is True
-    assert out["answer"] and all(1 <= s["citation"] <= len(out["passages"]) for s in out["answer"])
+    assert out["error"] is None and out["found"] is True and out["agreement"] == "differ"
+    # the SDF statement's 40 (000) and 121 (002), the Asayish's 23 (003), the SDF media centre's 17 (004)
+    claimed = {(c["source"]["doc_id"], c["value"]) for c in out["claims"]}
+    assert {("000_d04d6feca1dbbff6", "40"), ("002_dbe807e5f2018a14", "121"),
+            ("003_3e8898654369a8c4", "23")} <= claimed
+    assert any(doc == "004_d2567ad61da955ee" and "17" in value for doc, value in claimed)
+    # every cited sentence is in the passage its number points to, at the stated offsets
+    assert out["answer"]
+    for s in out["answer"]:
+        passage = out["passages"][s["citation"] - 1]
+        assert passage["rank"] == s["citation"]
+        assert passage["start"] <= s["start"] < s["end"] <= passage["end"]
+        assert passage["text"][s["start"] - passage["start"]:s["end"] - passage["start"]] == s["text"]
+    forty = next(s for s in out["answer"] if "قتل 40 من قوات سوريا الديمقراطية" in s["text"])
+    assert out["passages"][forty["citation"] - 1]["source"]["doc_id"] == "000_d04d6feca1dbbff6"
+    assert forty["text"][forty["span"]["start"] - forty["start"]:forty["span"]["end"] - forty["start"]] == "40"
 
 
 @pytest.mark.integration
@@ -91,9 +146,18 @@ def test_ask_says_when_nothing_relevant_is_found(client):
 def test_chat_keeps_the_conversation(client):
     history, box, refs = client.predict("كم سيارة مفخخة استخدمت في الهجوم؟", [], api_name="/chat")
     assert box == "" and [m["role"] for m in history] == ["user", "assistant"]
+    first = str(history[1]["content"])
+    # a found answer: cited sentences and the sources' differing counts (SANA's two cars, Amaq's two trucks)
+    assert "لم أجد" not in first and "&#91;1&#93;" in first and "المصادر تختلف" in first
+    assert "سيارتين مفخختين" in first and "شاحنتين مفخختين" in first
+    cites = [html.unescape(c) for c in re.findall(r'class="cite" data-cite="([^"]+)"', refs)]
+    assert cites and {"003_3e8898654369a8c4", "004_d2567ad61da955ee"} <= {c.split("|")[0] for c in cites}
     history2, _, _ = client.predict("كم عدد الفارين من السجن؟", history, api_name="/chat")
     assert [m["role"] for m in history2] == ["user", "assistant"] * 2
-    assert "&#91;1&#93;" in str(history[1]["content"]) or "لم أجد" in str(history[1]["content"])
+    assert history2[:2] == history
+    second = str(history2[3]["content"])
+    assert "لم أجد" not in second and "&#91;1&#93;" in second
+    assert "أكثر من 800" in second and "عشرات" in second  # Amaq's claim against the Observatory's
 
 
 # Serving behaviour with the fake embedder (no model): live index updates and 20 users at once.
