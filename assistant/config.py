@@ -28,6 +28,7 @@ class Config:
     max_passage_chars: int = 700
     overlap_sentences: int = 0
     candidates: int = 50  # depth each retriever contributes to fusion
+    evidence: int = 1  # 1 = re-rank the top candidates by their best sentence and mark it; 0 = off
     batch_size: int = 16
     max_query_chars: int = 2000
     threads: int = 0  # 0 = leave torch's default

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .decode import make_document, sha256_text
+from .decode import make_document
 from .errors import CorpusError, IndexStateError, SourceError
 from .lock import index_lock
 from .records import Document
@@ -73,12 +73,11 @@ def _stored(index_dir: Path) -> tuple[dict | None, dict[str, _Entry], dict]:
     """Manifest, documents (in index order) and {passage text sha: vector}; empty if no index yet."""
     if not (index_dir / POINTER).exists():
         return None, {}, {}
-    manifest, rows, passages, vectors = read_stored(index_dir)
+    manifest, rows, _, reuse = read_stored(index_dir)
     entries = {}
     for row in rows:
         source = source_from_row(row)
         entries[source.doc_id] = _Entry(make_document(source, row["text"]), row.get("origin", ""))
-    reuse = {sha256_text(p.text): vectors[i] for i, p in enumerate(passages)}
     return manifest, entries, reuse
 
 

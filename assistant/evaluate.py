@@ -3,6 +3,11 @@
 A run reads corpus records (documents) and questions with gold document ids, builds a
 temporary index with ``store.build_index`` (document vectors reused from the embedding
 cache), searches every question with each method and scores the rankings (``metrics``).
+
+An evidence run (``seeds_qa``: many outlets on one event) asks instead whether the passage that
+answers comes first: a result counts when it comes from one of the question's source files and
+holds one of its answer strings (evidence@k), and the answer module must decline the
+unanswerable questions. Its distractor run indexes the same files among the Wikipedia passages.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from .decode import sha256_text
 from .embedding.cache import CachedQueryEmbedder, EmbeddingCache
 from .errors import SourceError
 from .jsonl import read_user_jsonl
-from .metrics import TOP_KS, Scores, dedupe_docs, score_run
+from .metrics import TOP_KS, Scores, contains_answer, dedupe_docs, score_run
 from .search import Searcher
 from .sources import read_documents
 from .store import BuildSettings, build_index, load_index
@@ -27,6 +32,8 @@ from .store import BuildSettings, build_index, load_index
 log = logging.getLogger(__name__)
 
 EVAL_SETS = ("xquad_ar", "tydiqa_goldp_ar")
+EVIDENCE_SET = "seeds_qa"  # its corpus is the seed articles beside the eval folder (../shared/seeds)
+EVIDENCE_KS = (1, 5)
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,37 @@ class RunResult:
                 "questions": self.questions, "build_seconds": self.build_seconds,
                 "embedded_passages": self.embedded_passages, "embedded_queries": self.embedded_queries,
                 "query_embed_ms": self.query_embed_ms, "methods": [m.to_dict() for m in self.methods]}
+
+
+@dataclass(frozen=True)
+class EvidenceQuery:
+    qid: str
+    text: str
+    lang: str
+    answers: tuple[str, ...]  # empty: the question is unanswerable from the corpus
+    sources: frozenset[str]  # file names (paths relative to the corpus folder) that answer it
+
+
+@dataclass(frozen=True)
+class EvidenceResult:
+    name: str
+    documents: int
+    passages: int
+    counts: dict[str, tuple[int, dict[int, int]]]  # lang -> (questions, {k: questions with evidence in top k})
+    unanswerable: int
+    declined: int  # unanswerable questions the answer module declined
+
+    def rate(self, k: int, lang: str | None = None) -> float:
+        langs = [lang] if lang else list(self.counts)
+        n = sum(self.counts[g][0] for g in langs if g in self.counts)
+        return sum(self.counts[g][1][k] for g in langs if g in self.counts) / n if n else 0.0
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "documents": self.documents, "passages": self.passages,
+                **{f"evidence@{k}": self.rate(k) for k in EVIDENCE_KS},
+                "by_lang": {g: {"questions": n, **{f"evidence@{k}": hits[k] for k in EVIDENCE_KS}}
+                            for g, (n, hits) in self.counts.items()},
+                "unanswerable": self.unanswerable, "declined": self.declined}
 
 
 def load_queries(path: Path) -> list[EvalQuery]:
@@ -127,10 +165,100 @@ def _score_method(searcher, queries: list[EvalQuery], method: str, depth: int, k
         t0 = time.perf_counter()
         hits = searcher.search(q.text, depth, method=method)
         times.append(time.perf_counter() - t0)
-        rankings.append(dedupe_docs(h.passage.doc_id for h in hits))
+        # a reprint folded into a hit ranks with it
+        rankings.append(dedupe_docs(d for h in hits for d in (h.passage.doc_id, *(r.source.doc_id for r in h.also_in))))
         texts.append([h.passage.text for h in hits])
     scores = score_run(rankings, [set(q.gold_ids) for q in queries], texts, [q.answers for q in queries], ks)
     return MethodResult(method, scores, round(1000 * statistics.median(times), 2))
+
+
+def load_evidence_queries(path: Path) -> list[EvidenceQuery]:
+    """Read ``{"id", "text", "lang", "answers", "sources"}`` lines (the seeds_qa format)."""
+    expected = "a JSON object with id, text, answers and sources"
+    queries = []
+    for lineno, rec in read_user_jsonl(Path(path), expected):
+        try:
+            queries.append(EvidenceQuery(str(rec["id"]), str(rec["text"]), str(rec.get("lang") or "ar"),
+                                         tuple(str(a) for a in rec["answers"]),
+                                         frozenset(str(f) for f in rec["sources"])))
+        except (KeyError, TypeError) as exc:
+            raise SourceError(f"{path}:{lineno}: expected {expected}") from exc
+    if not queries:
+        raise SourceError(f"{path}: no questions")
+    return queries
+
+
+def evidence_rank(searcher, hits, q: EvidenceQuery) -> int | None:
+    """1-based rank of the first hit from one of ``q``'s source files whose text holds an answer
+    (a reprint in another source file counts, with its own text), or None."""
+    docs = searcher.index.documents
+    for hit in hits:
+        places = [(hit.source.path, hit.passage.text)]
+        places += [(r.source.path, docs[r.source.doc_id].text[r.start:r.end]) for r in hit.also_in]
+        if any(path in q.sources and contains_answer(text, q.answers) for path, text in places):
+            return hit.rank
+    return None
+
+
+def run_evidence(name: str, roots: list[Path], queries: list[EvidenceQuery], embedder, config: Config = DEFAULTS,
+                 *, cache: EmbeddingCache | None = None) -> EvidenceResult:
+    """Index ``roots`` (temporary), rank every answerable question's passages and ask the answer
+    module every unanswerable one."""
+    from .answer import answer_question
+
+    docs = read_documents([Path(r) for r in roots])
+    cache = cache or EmbeddingCache.for_embedder(embedder)
+    cached = CachedQueryEmbedder(embedder, cache)
+    cached.embed_queries([q.text for q in queries])
+    with tempfile.TemporaryDirectory(prefix="assistant-eval-") as tmp:
+        build_index(docs, cached, Path(tmp), settings=BuildSettings.from_config(config),
+                    reuse=cache.vectors("documents"), show_progress=True)
+        cache.save()
+        searcher = Searcher(load_index(Path(tmp)), cached, config)
+        counts: dict[str, tuple[int, dict[int, int]]] = {}
+        declined = 0
+        for q in queries:
+            if not q.answers:
+                declined += not answer_question(searcher, q.text).found
+                continue
+            rank = evidence_rank(searcher, searcher.search(q.text, max(EVIDENCE_KS)), q)
+            n, hits = counts.get(q.lang, (0, {k: 0 for k in EVIDENCE_KS}))
+            counts[q.lang] = (n + 1, {k: hits[k] + (rank is not None and rank <= k) for k in EVIDENCE_KS})
+        passages = len(searcher.index.passages)
+    return EvidenceResult(name, len(docs), passages, counts, sum(not q.answers for q in queries), declined)
+
+
+def run_evidence_suite(embedder, config: Config = DEFAULTS, *,
+                       cache: EmbeddingCache | None = None) -> list[EvidenceResult]:
+    """seeds_qa on the seed articles alone, then the same questions with the seeds among the
+    pooled Wikipedia passages (real collections are never only one story)."""
+    eval_dir = find_eval_dir(config)
+    queries_file = eval_dir / EVIDENCE_SET / "queries.jsonl"
+    seeds = eval_dir.parent / "seeds"
+    if not queries_file.is_file() or not seeds.is_dir():
+        raise SourceError(f"no {EVIDENCE_SET} set in {eval_dir} (or no seeds/ beside it)")
+    queries = load_evidence_queries(queries_file)
+    cache = cache or EmbeddingCache.for_embedder(embedder)
+    distractors = [eval_dir / name / "corpus.jsonl" for name in EVAL_SETS]
+    return [run_evidence(EVIDENCE_SET, [seeds], queries, embedder, config, cache=cache),
+            run_evidence(f"{EVIDENCE_SET} + distractors", [seeds, *distractors], queries, embedder, config,
+                         cache=cache)]
+
+
+def format_evidence_table(results: list[EvidenceResult]) -> str:
+    """A markdown table: evidence@1/@5 overall and per language, and the unanswerable declined."""
+    langs = sorted({g for r in results for g in r.counts})
+    head = ["run", "questions"] + [f"evidence@{k}" for k in EVIDENCE_KS] + [
+        f"{g} @{k}" for g in langs for k in EVIDENCE_KS] + ["unanswerable declined"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in results:
+        n = sum(c[0] for c in r.counts.values())
+        cells = [f"{r.name} ({r.documents} docs, {r.passages} passages)", str(n)]
+        cells += [f"{r.rate(k):.3f}" for k in EVIDENCE_KS]
+        cells += [f"{r.counts[g][1][k]}/{r.counts[g][0]}" if g in r.counts else "–" for g in langs for k in EVIDENCE_KS]
+        cells.append(f"{r.declined}/{r.unanswerable}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def find_eval_dir(config: Config | None = None) -> Path:

@@ -48,6 +48,19 @@ class LexicalIndex:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self.retriever.get_scores(terms), dtype=np.float32)
 
+    def _postings(self, term: str) -> np.ndarray:
+        """Row ids of the passages that contain ``term`` (empty when it is not in the corpus)."""
+        csc, tid = self.retriever.scores, self.retriever.vocab_dict.get(term)
+        indices = csc["indices"]
+        return indices[csc["indptr"][tid]:csc["indptr"][tid + 1]] if tid is not None else indices[:0]
+
+    def term_weights(self, query: str) -> dict[str, float]:
+        """The question's distinct terms and their Lucene idf; a term absent from the corpus gets the
+        highest idf, so it counts fully against any passage (it is in none)."""
+        n = self.size
+        return {t: float(np.log(1.0 + (n - len(docs) + 0.5) / (len(docs) + 0.5)))
+                for t in dict.fromkeys(self.query_terms(query)) for docs in [self._postings(t)]}
+
     def match_share(self, query: str) -> np.ndarray:
         """Per passage, the idf-weighted share of the question's distinct terms it contains.
 
@@ -56,21 +69,14 @@ class LexicalIndex:
         passage length are ignored on purpose: this says *how much of the question* a passage
         covers, on a scale (0..1) that is comparable across questions, unlike raw BM25.
         """
-        n = self.size
-        share = np.zeros(n, dtype=np.float32)
-        terms = list(dict.fromkeys(self.query_terms(query)))
-        if not terms or not n:
+        share = np.zeros(self.size, dtype=np.float32)
+        weights = self.term_weights(query)
+        total = sum(weights.values())
+        if not weights or not self.size or total <= 0:
             return share
-        vocab, csc = self.retriever.vocab_dict, self.retriever.scores
-        indptr, indices = csc["indptr"], csc["indices"]
-        total = 0.0
-        for term in terms:
-            tid = vocab.get(term)
-            docs = indices[indptr[tid]:indptr[tid + 1]] if tid is not None else indices[:0]
-            idf = float(np.log(1.0 + (n - len(docs) + 0.5) / (len(docs) + 0.5)))  # Lucene idf
-            share[docs] += idf
-            total += idf
-        return share / total if total > 0 else share
+        for term, idf in weights.items():
+            share[self._postings(term)] += idf
+        return share / total
 
     @property
     def size(self) -> int:

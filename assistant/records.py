@@ -45,14 +45,30 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class Reprint:
+    """The same text printed again by another document, at its own place (document offsets)."""
+
+    source: Source
+    start: int
+    end: int
+
+    def to_dict(self) -> dict:
+        return {"source": self.source.to_dict(), "start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True)
 class Hit:
     rank: int
     score: float
     passage: Passage
     source: Source
     scores: dict[str, float] = field(default_factory=dict)  # per-method scores, for explanations
+    also_in: tuple[Reprint, ...] = ()  # the same passage reprinted by other documents
+    evidence: tuple[int, int] | None = None  # the best-matching sentence(s) inside the passage
 
     def to_dict(self) -> dict:
         p = self.passage
+        evidence = {"start": self.evidence[0], "end": self.evidence[1]} if self.evidence else None
         return {"rank": self.rank, "score": round(float(self.score), 6), "passage_id": p.passage_id,
-                "text": p.text, "start": p.start, "end": p.end, "source": self.source.to_dict()}
+                "text": p.text, "start": p.start, "end": p.end, "source": self.source.to_dict(),
+                "evidence": evidence, "also_in": [r.to_dict() for r in self.also_in]}

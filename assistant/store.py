@@ -27,7 +27,7 @@ import numpy as np
 from . import __version__
 from .chunk import CHUNKER_VERSION, chunk_document
 from .config import DEFAULTS, Config
-from .decode import CLEANER_VERSION
+from .decode import CLEANER_VERSION, sha256_text
 from .dense import DenseIndex
 from .embedding.cache import embed_missing
 from .errors import IndexStateError
@@ -36,11 +36,15 @@ from .lexical import BM25_PARAMS, LexicalIndex
 from .lock import index_lock
 from .normalize import NORMALIZER_VERSION
 from .records import Document, Passage, Source
+from .sentences import SPANS as SENTENCE_SPANS
+from .sentences import VECTORS as SENTENCE_VECTORS
+from .sentences import SentenceIndex
 
 log = logging.getLogger(__name__)
 
 FORMAT = "arabic-assistant-index"
 FORMAT_VERSION = 1
+SENTENCES_VERSION = "sent-1"  # sentence vectors beside the passages' (an index without them is stale)
 POINTER = "CURRENT"
 
 
@@ -57,6 +61,9 @@ class BuildSettings:
     # The document title joins each passage's lexical text (not its dense text or displayed text):
     # TyDi QA MRR@10 0.968 -> 0.974, pooled 0.961 -> 0.964 (README "Retrieval quality").
     lexical_title: bool = True
+    # Every sentence embedded too (sentences.py): search scores a passage by its best sentence
+    # and shows that sentence as the evidence (README "Evidence first"). Costs a second embedding pass.
+    sentence_vectors: bool = True
 
     @classmethod
     def from_config(cls, config: Config) -> BuildSettings:
@@ -76,6 +83,7 @@ class Index:
     passages: list[Passage]
     dense: DenseIndex
     lexical: LexicalIndex
+    sentences: SentenceIndex | None = None
 
     def source(self, doc_id: str) -> Source:
         return self.documents[doc_id].source
@@ -93,7 +101,8 @@ def _refresh_hint(index_dir: Path) -> str:
 
 def expected_versions() -> dict:
     """The versions of every stage whose output the index stores; a change means re-indexing."""
-    return {"normalizer": NORMALIZER_VERSION, "cleaner": CLEANER_VERSION, "chunker": CHUNKER_VERSION}
+    return {"normalizer": NORMALIZER_VERSION, "cleaner": CLEANER_VERSION, "chunker": CHUNKER_VERSION,
+            "sentences": SENTENCES_VERSION}
 
 
 def build_index(docs: list[Document], embedder, index_dir: Path, *, settings: BuildSettings | None = None,
@@ -118,7 +127,12 @@ def _build_index(docs, embedder, index_dir: Path, *, settings, source_roots, sho
     passages = [p for doc in docs for p in chunk_document(doc, settings.max_chars, settings.overlap)]
     if not passages:
         raise IndexStateError("the documents contain no indexable text")
-    vectors = embed_passages(passages, embedder, reuse or {}, show_progress=show_progress)
+    reuse = dict(reuse or {})
+    vectors = embed_texts([p.text for p in passages], embedder, reuse, show_progress=show_progress)
+    sentences = None
+    if settings.sentence_vectors:
+        sentences = SentenceIndex.build(passages, {d.doc_id: d for d in docs}, vectors,
+                                        lambda texts: embed_texts(texts, embedder, reuse, show_progress=show_progress))
     dense = DenseIndex.build(vectors)
     titles = {d.doc_id: d.source.title for d in docs} if settings.lexical_title else {}
     lexical = LexicalIndex.build([f"{titles.get(p.doc_id, '')}\n{p.text}" for p in passages],
@@ -139,6 +153,8 @@ def _build_index(docs, embedder, index_dir: Path, *, settings, source_roots, sho
         np.save(tmp / "vectors.npy", vectors, allow_pickle=False)
         dense.save(tmp / "dense.faiss")
         lexical.save(tmp / "bm25")
+        if sentences is not None:
+            sentences.save(tmp)
         manifest = {
             "format": FORMAT, "format_version": FORMAT_VERSION, "assistant_version": __version__,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -149,7 +165,8 @@ def _build_index(docs, embedder, index_dir: Path, *, settings, source_roots, sho
             "source_roots": source_roots or [],
             "documents": {d.doc_id: {"path": d.source.path, "sha256": d.sha256,
                                      "passages": counts[d.doc_id]} for d in docs},
-            "counts": {"documents": len(docs), "passages": len(passages)},
+            "counts": {"documents": len(docs), "passages": len(passages),
+                       "sentences": len(sentences.spans) if sentences is not None else 0},
             "files": _file_sizes(tmp),
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
@@ -163,11 +180,12 @@ def _build_index(docs, embedder, index_dir: Path, *, settings, source_roots, sho
     return gen
 
 
-def embed_passages(passages: list[Passage], embedder, reuse: dict[str, np.ndarray], *,
-                   show_progress: bool = False) -> np.ndarray:
-    """Passage vectors, embedding only texts whose sha256 is not in ``reuse`` (left unchanged)."""
-    return embed_missing([p.text for p in passages], dict(reuse),
-                         lambda todo: embedder.embed_documents(todo, show_progress=show_progress), embedder.dim)
+def embed_texts(texts: list[str], embedder, known: dict[str, np.ndarray], *,
+                show_progress: bool = False) -> np.ndarray:
+    """Document vectors for ``texts``, embedding only those whose sha256 is not in ``known`` (the
+    new ones are added to it, so a sentence equal to a passage is embedded once)."""
+    return embed_missing(texts, known, lambda todo: embedder.embed_documents(todo, show_progress=show_progress),
+                         embedder.dim)
 
 
 def _file_sizes(folder: Path) -> dict[str, int]:
@@ -285,34 +303,45 @@ def load_index(index_dir: Path) -> Index:
         dense = DenseIndex.load(gen / "dense.faiss")
         s = manifest["settings"]
         lexical = LexicalIndex.load(gen / "bm25", stem=s["stem"], stopwords=s["stopwords"])
+        sentences = SentenceIndex.load(gen, len(passages)) if s.get("sentence_vectors") else None
     except Exception as exc:  # any parse failure of our own files means corruption
         raise IndexStateError(f"index in {index_dir} is corrupt ({type(exc).__name__}); {hint}") from exc
     n = manifest["counts"]["passages"]
     if not (len(passages) == dense.size == lexical.size == n):
         raise IndexStateError(f"index in {index_dir} is corrupt (passage counts differ); {hint}")
+    if sentences is not None and (len(sentences.spans) != manifest["counts"].get("sentences")
+                                  or sentences.vectors.shape[1:] != (dense.dim,)):
+        raise IndexStateError(f"index in {index_dir} is corrupt (sentence counts differ); {hint}")
     return Index(folder=gen, manifest=manifest, documents=documents, passages=passages,
-                 dense=dense, lexical=lexical)
+                 dense=dense, lexical=lexical, sentences=sentences)
 
 
-def read_stored(index_dir: Path) -> tuple[dict, list[dict], list[Passage], np.ndarray]:
-    """The live generation's manifest, document rows (with full text), passages and vectors,
-    without version or model checks: incremental adds and `rebuild` use it on stale indexes too."""
+def read_stored(index_dir: Path) -> tuple[dict, list[dict], list[Passage], dict[str, np.ndarray]]:
+    """The live generation's manifest, document rows (with full text), passages, and the vectors of
+    every embedded text (passages and sentences) by the sha256 of the text, without version or model
+    checks: incremental adds and `rebuild` use it on stale indexes too."""
     index_dir = Path(index_dir)
     gen = current_generation(index_dir)
     manifest = read_manifest(index_dir, gen)
     hint = _rebuild_hint(index_dir, manifest.get("source_roots"))
     try:
-        for name in ("documents.jsonl", "passages.jsonl", "vectors.npy"):
-            if (gen / name).stat().st_size != manifest["files"][name]:
+        for name in ("documents.jsonl", "passages.jsonl", "vectors.npy", SENTENCE_VECTORS, SENTENCE_SPANS):
+            if (gen / name).exists() and (gen / name).stat().st_size != manifest["files"][name]:
                 raise ValueError(name)
         rows = list(iter_jsonl(gen / "documents.jsonl"))
         passages = [Passage(**row) for row in iter_jsonl(gen / "passages.jsonl")]
         vectors = np.load(gen / "vectors.npy", allow_pickle=False)
+        sentences = SentenceIndex.load(gen, len(passages)) if (gen / SENTENCE_SPANS).exists() else None
     except Exception as exc:  # our own files unreadable: corruption
         raise IndexStateError(f"index in {index_dir} is corrupt ({type(exc).__name__}); {hint}") from exc
     if len(passages) != len(vectors):
         raise IndexStateError(f"index in {index_dir} is corrupt (passage counts differ); {hint}")
-    return manifest, rows, passages, vectors
+    known: dict[str, np.ndarray] = {}
+    if sentences is not None:
+        texts = {row["doc_id"]: row["text"] for row in rows}
+        known.update((sha256_text(t), v) for t, v in sentences.texts_and_vectors(passages, texts))
+    known.update((sha256_text(p.text), vectors[i]) for i, p in enumerate(passages))  # full precision wins
+    return manifest, rows, passages, known
 
 
 def source_from_row(row: dict) -> Source:

@@ -85,6 +85,17 @@ def build_and_time(corpus, embedder, tmp: Path, repeats: int, doc_rate: float | 
     return index_dir, n / seconds
 
 
+class BeforeEvidence:
+    """The query path as it was before evidence-first ranking: no sentence re-ranking, no evidence
+    spans (``Config.evidence=0``) and no reprint folding; the same index and embedder."""
+
+    def __init__(self, searcher):
+        self.searcher = searcher
+
+    def search(self, query: str, k: int):
+        return self.searcher.search(query, k, fold=False)
+
+
 def query_latency(searchers: dict, questions: list[str], rounds: int = 2) -> dict[str, list[float]]:
     """ms per Searcher.search for each variant, variants interleaved question by question."""
     out = {name: [] for name in searchers}
@@ -189,7 +200,9 @@ def main() -> None:
     args = parser.parse_args()
     import logging
     import os
+    from dataclasses import replace
 
+    from assistant.config import DEFAULTS
     from assistant.embedding.embedder import SentenceTransformerEmbedder
     from assistant.search import Searcher
     from assistant.store import load_index
@@ -221,14 +234,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-perf-") as tmp:
         print("\n| corpus | passages | build passages/s | query p50 ms | query p95 ms | eager query p50 ms "
               "| cold start s | peak RSS MiB |\n|---|---|---|---|---|---|---|---|")
-        indexes = {}
+        indexes, evidence_cost = {}, {}
         for corpus, rate in ((seeds, None), (pooled, rates[f"ours {ours.precision}"])):
             folder, pps = build_and_time(corpus, ours, Path(tmp), args.repeats if rate is None else 1, rate)
             index = load_index(folder.parent / folder.name)
             indexes[corpus.name] = index
-            variants = {"eager": Searcher(index, ours), **({"graph": Searcher(index, fast)} if have_graph else {})}
+            server = fast if have_graph else ours
+            variants = {"eager": Searcher(index, ours), **({"graph": Searcher(index, fast)} if have_graph else {}),
+                        "before": BeforeEvidence(Searcher(index, server, replace(DEFAULTS, evidence=0)))}
             lat = query_latency(variants, questions[: args.queries // 2], rounds=2)
             ms = lat["graph" if have_graph else "eager"]
+            evidence_cost[corpus.name] = (median(ms), median(lat["before"]))
             cold_s, rss = cold_start(folder, questions[0], args.repeats)
             cold = f"{cold_s:.1f} | {rss:.0f}"
             if have_graph:
@@ -238,6 +254,10 @@ def main() -> None:
                   f"| {percentile(ms, 0.95):.0f} | {median(lat['eager']):.0f} | {cold} |", flush=True)
         if rate:
             print(f"(pooled build: indexing timed in full, embedding at the measured {rate:.2f} passages/s)")
+        for name, (now, before) in evidence_cost.items():
+            print(f"{name}: server-path query p50 {now:.1f} ms with evidence-first ranking (sentence re-ranking, "
+                  f"evidence spans, reprint folding) vs {before:.1f} ms without, in the same run: "
+                  f"{now - before:+.1f} ms")
 
         index = indexes["pooled eval"]
         searchers = {name: Searcher(index, e) for name, e in emb.items()}

@@ -53,11 +53,25 @@ def corpus(tmp_path):
     return src
 
 
+def embedded_texts(loaded, doc_id: str | None = None) -> set[str]:
+    """The distinct texts an index had to embed: its passages, and the sentences of passages that
+    have more than one (a one-sentence passage's vector serves its sentence)."""
+    spans = loaded.sentences.spans
+    per_passage = np.bincount(spans[:, 0], minlength=len(loaded.passages))
+    texts = {p.text for p in loaded.passages if doc_id in (None, p.doc_id)}
+    for i, a, b in spans:
+        p = loaded.passages[i]
+        if per_passage[i] > 1 and doc_id in (None, p.doc_id):
+            texts.add(loaded.documents[p.doc_id].text[a:b])
+    return texts
+
+
 @pytest.fixture
 def index(tmp_path, corpus):
     idx = tmp_path / "index"
     report = add_paths(idx, [corpus], Counting)
-    assert len(report.added) == 5 and report.embedded == report.passages
+    assert len(report.added) == 5 and report.embedded == len(embedded_texts(load_index(idx)))
+    assert report.embedded > report.passages  # sentences too
     return idx
 
 
@@ -83,10 +97,10 @@ def test_changed_file_replaces_its_passages_only_new_text_embedded(index, corpus
     embedder = Counting()
     report = add_paths(index, [corpus], lambda: embedder)
     assert report.updated == ("001_913eb68b16421ab7",) and not report.added
-    assert embedder.seen and all(NEW_TEXT in t for t in embedder.seen)  # only the changed passage
     loaded = load_index(index)
     mine = [p for p in loaded.passages if p.doc_id == "001_913eb68b16421ab7"]
     assert len(mine) == len(old_passages) + 1 and NEW_TEXT in mine[-1].text
+    assert NEW_TEXT in embedder.seen[0] and all(t in mine[-1].text for t in embedder.seen)  # only the new text
     assert len(loaded.documents) == 5
     assert loaded.documents["001_913eb68b16421ab7"].text == path.read_text("utf-8")
     for p, v in zip(loaded.passages, stored_vectors(loaded), strict=True):  # unchanged vectors reused as-is
@@ -192,7 +206,7 @@ def test_rebuild_reembeds_everything_from_stored_text(index, corpus):
     embedder = Counting()
     counts = rebuild(index, embedder)
     after = snapshot(index)
-    assert counts["passages"] == len(before[1]) == len(embedder.seen)
+    assert counts["passages"] == len(before[1]) and set(embedder.seen) == embedded_texts(load_index(index))
     assert after[0] == before[0] and after[1] == before[1] and np.allclose(after[2], before[2])
     assert [d.doc_id for d in list_documents(index)] == list(before[0])
 
@@ -334,8 +348,8 @@ def test_add_with_real_model_reuses_seed_vectors(seeds_index, real_embedder, tmp
     old = dict(zip((sha256_text(p.text) for p in before.passages), stored_vectors(before), strict=True))
     (tmp_path / "bridge.txt").write_bytes(NEW_TEXT.encode("cp1256"))
     report = add_paths(idx, [tmp_path / "bridge.txt"], lambda: real_embedder)
-    assert report.added == ("bridge",) and report.embedded == 1
     loaded = load_index(idx)
+    assert report.added == ("bridge",) and report.embedded == len(embedded_texts(loaded, "bridge"))
     for p, v in zip(loaded.passages, stored_vectors(loaded), strict=True):
         if p.doc_id != "bridge":
             assert np.array_equal(v, old[sha256_text(p.text)])

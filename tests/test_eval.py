@@ -127,7 +127,8 @@ def test_eval_cli_prints_table_and_writes_json(tiny_set, tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "| MRR@10 |" in result.output
     data = json.loads(out.read_text("utf-8"))
-    assert data[0]["methods"][0]["method"] == "bm25" and data[0]["methods"][0]["mrr@10"] == 1.0
+    run = data["retrieval"][0]
+    assert run["methods"][0]["method"] == "bm25" and run["methods"][0]["mrr@10"] == 1.0 and data["evidence"] == []
 
 
 def test_eval_cli_bad_queries_file_is_one_line(tiny_set, tmp_path, monkeypatch):

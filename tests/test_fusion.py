@@ -11,7 +11,7 @@ from assistant.decode import sha256_text
 from assistant.embedding.embedder import FakeEmbedder
 from assistant.lexical import LexicalIndex
 from assistant.records import Document, Source
-from assistant.search import MATCH_WEIGHT, Ranking, Searcher, fuse_scores
+from assistant.search import EVIDENCE_WEIGHT, MATCH_WEIGHT, SENTENCE_WEIGHT, Ranking, Searcher, fuse_scores
 from assistant.store import build_index, load_index
 
 TEXTS = [
@@ -87,10 +87,14 @@ def test_hybrid_equals_dense_for_english_questions(searcher):
 
 
 def test_hybrid_score_is_cosine_plus_weighted_match(searcher):
+    """fused = (1 - s) * passage cosine + s * best sentence cosine + w * match + e * best sentence share."""
     hits = searcher.search("سيارتين مفخختين في سجن غويران", 4)
     assert hits[0].passage.doc_id == "d1"
     for h in hits:
-        assert h.score == pytest.approx(h.scores["dense"] + MATCH_WEIGHT * h.scores["match"], abs=1e-6)
+        c = h.scores
+        expected = ((1 - SENTENCE_WEIGHT) * c["dense"] + SENTENCE_WEIGHT * c["sentence"]
+                    + MATCH_WEIGHT * c["match"] + EVIDENCE_WEIGHT * c["evidence"])
+        assert h.score == pytest.approx(expected, abs=1e-6)
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 

@@ -33,7 +33,20 @@ def _hit(doc, text, rank):
 
 
 def test_fold_hits_keeps_the_best_ranked_and_lists_the_others():
-    groups = fold_hits([_hit("a", STATEMENT, 1), _hit("b", "نص آخر تماماً عن موضوع مختلف.", 2),
-                        _hit("c", STATEMENT.replace("،", ""), 3), _hit("a", STATEMENT, 4)])
-    assert [(g.hit.passage.doc_id, [x.passage.doc_id for x in g.also]) for g in groups] == \
+    hits = fold_hits([_hit("a", STATEMENT, 1), _hit("b", "نص آخر تماماً عن موضوع مختلف.", 2),
+                      _hit("c", STATEMENT.replace("،", ""), 3), _hit("a", STATEMENT, 4)])
+    assert [(h.passage.doc_id, [r.source.doc_id for r in h.also_in]) for h in hits] == \
         [("a", ["c"]), ("b", []), ("a", [])]  # the same document never folds into itself
+    assert [h.rank for h in hits] == [1, 2, 3]
+
+
+def test_fold_hits_stops_at_k_but_still_names_later_reprints():
+    hits = fold_hits([_hit("a", STATEMENT, 1), _hit("b", "نص آخر تماماً عن موضوع مختلف.", 2),
+                      _hit("d", "خبر ثالث لا علاقة له بما سبق من الأخبار.", 3), _hit("c", STATEMENT, 4)], k=2)
+    assert [h.passage.doc_id for h in hits] == ["a", "b"] and [r.source.doc_id for r in hits[0].also_in] == ["c"]
+
+
+def test_two_short_texts_sharing_a_phrase_are_not_one():
+    a = "قالت مصادر محلية إن الاشتباكات في المدينة استمرت يوماً كاملاً."
+    b = "تقرير بلا تاريخ عن الاشتباكات في المدينة."
+    assert not is_reprint(shingles(a), shingles(b))

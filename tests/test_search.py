@@ -53,7 +53,7 @@ def test_hits_carry_citations(searcher):
     (hit,) = searcher.search("مظلوم عبدي", 1)
     d = hit.to_dict()
     assert d["rank"] == 1 and d["source"]["path"].endswith(".txt")
-    assert set(d) == {"rank", "score", "passage_id", "text", "start", "end", "source"}
+    assert set(d) == {"rank", "score", "passage_id", "text", "start", "end", "source", "evidence", "also_in"}
     assert set(d["source"]) == {"doc_id", "path", "title", "outlet", "date", "url"}
 
 

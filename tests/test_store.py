@@ -27,7 +27,7 @@ def test_manifest_records_versions_model_and_documents(built):
     m = json.loads(_manifest_path(built).read_text("utf-8"))
     assert m["format_version"] == 1
     assert m["model"] == {"id": "fake-trigram", "weights_hash": "fake0001", "dim": 64}
-    assert set(m["versions"]) == {"normalizer", "cleaner", "chunker"}
+    assert set(m["versions"]) == {"normalizer", "cleaner", "chunker", "sentences"}
     assert m["counts"]["documents"] == 5 and m["counts"]["passages"] == sum(
         d["passages"] for d in m["documents"].values())
     assert all(len(d["sha256"]) == 64 for d in m["documents"].values())

@@ -101,12 +101,26 @@ def test_reprinted_passages_from_other_documents_fold_into_one_result():
     reprint = "وأضاف البيان: " + STATEMENT.replace("سيّارة", "سيارة") + " كما قالت قسد."
     other = "أعلن المرصد السوري ارتفاع حصيلة القتلى إلى 70 بينهم عناصر من قوى الأمن الداخلي."
     same_doc = STATEMENT  # a repeat inside the same document is not a cross-outlet reprint
-    groups = fold_hits([_hit("a", STATEMENT, 1), _hit("b", reprint, 2),
-                                    _hit("c", other, 3), _hit("a", same_doc, 4, start=900)])
-    assert [g.hit.passage.doc_id for g in groups] == ["a", "c", "a"]
-    assert [h.passage.doc_id for h in groups[0].also] == ["b"]
-    html = results_html(groups, "السجن", {"a": STATEMENT})
+    hits = fold_hits([_hit("a", STATEMENT, 1), _hit("b", reprint, 2),
+                      _hit("c", other, 3), _hit("a", same_doc, 4, start=900)])
+    assert [h.passage.doc_id for h in hits] == ["a", "c", "a"] and [h.rank for h in hits] == [1, 2, 3]
+    assert [(r.source.doc_id, r.start, r.end) for r in hits[0].also_in] == [("b", 0, len(reprint))]
+    html = results_html(hits, "السجن", {"a": STATEMENT})
     assert "ورد أيضاً في" in html and html.count('class="result"') == 3
+    assert f"b|0|{len(reprint)}" in _cites(html)  # the reprint's own offsets
+
+
+def test_the_evidence_span_is_marked_inside_the_passage():
+    from dataclasses import replace
+
+    hit = _hit("a", STATEMENT, 1, start=100)
+    sentence = STATEMENT.index("ومن ثلاثة")
+    evidence = (100 + sentence, 100 + sentence + 40)
+    html = results_html([replace(hit, evidence=evidence)], "السجن", {})
+    assert html.count('<mark class="evidence">') == 1
+    marked = html.split('<mark class="evidence">')[1].split("</mark>")[0]
+    assert marked.startswith("ومن ثلاثة") and "السِّجن" in html
+    assert '<mark class="evidence">' not in results_html([hit], "السجن", {})
 
 
 def test_results_escape_corpus_text_and_titles():

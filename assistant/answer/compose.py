@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from ..chunk import split_sentences
 from ..config import DEFAULTS
 from ..normalize import normalize_arabic, tokenize
-from ..records import Document, Hit, Source
+from ..records import Document, Hit, Reprint, Source
 from ..reprints import is_reprint, shingles
 from .claims import GENERIC, find_attributions, find_dates, resolve_generic
 from .lexicon import actors_in, fold, tokens
@@ -47,15 +47,6 @@ class AnswerSentence:
 
 
 @dataclass(frozen=True)
-class Reprint:
-    """The same claim printed again by another document."""
-
-    source: Source
-    start: int
-    end: int
-
-
-@dataclass(frozen=True)
 class Claim:
     source: Source
     speaker: str  # who makes the claim ("" = the outlet itself)
@@ -76,8 +67,7 @@ class Claim:
                 "value": self.value, "start": self.start, "end": self.end,
                 "value_span": {"start": self.value_start, "end": self.value_end},
                 "number": self.number, "qualifier": self.qualifier, "date": self.date,
-                "also": [{"source": r.source.to_dict(), "start": r.start, "end": r.end}
-                         for r in self.also]}
+                "also": [r.to_dict() for r in self.also]}
 
 
 @dataclass(frozen=True)
@@ -122,14 +112,15 @@ def answer_question(searcher, question: str, k: int = DEFAULTS.answer_k) -> Answ
     Raises:
         QueryError: the question is empty or too long.
     """
-    hits = searcher.search(question, 2 * k)
+    hits = searcher.search(question, 2 * k, fold=False)  # reprinted sentences are folded below
     q = parse_question(question)
     docs = searcher.index.documents
     pool = list(hits)
     expanded = expand_query(q)
     if expanded:  # the sources' own names for the question's parties and concepts
         seen = {h.passage.passage_id for h in hits}
-        pool += [h for h in searcher.search(expanded, k, method="bm25") if h.passage.passage_id not in seen]
+        pool += [h for h in searcher.search(expanded, k, method="bm25", fold=False)
+                 if h.passage.passage_id not in seen]
     related = max((h.scores.get("dense", -1.0) for h in hits), default=-1.0) >= MIN_DENSE
     candidates = [c for h in pool if related and q.terms
                   for c in _candidates(q, h, docs[h.passage.doc_id])]

@@ -16,8 +16,8 @@ _eval_json = click.option("--json", "json_out", type=click.Path(dir_okay=False, 
                           help="Also write the full results as JSON to this file.")
 
 
-def _report_eval(runs, json_out: Path | None) -> None:
-    from ..evaluate import format_table
+def _report_eval(runs, json_out: Path | None, evidence=None) -> None:
+    from ..evaluate import format_evidence_table, format_table
 
     for run in runs:
         click.echo(f"{run.name}: {run.documents} documents, {run.passages} passages, {run.questions} "
@@ -25,8 +25,13 @@ def _report_eval(runs, json_out: Path | None) -> None:
                    f"and {run.embedded_queries} questions embedded afresh (the rest from the cache)"
                    + (f"; {run.query_embed_ms:.0f} ms per question embedding" if run.query_embed_ms else ""))
     click.echo(format_table(runs))
+    if evidence:
+        click.echo("\nevidence@k: the first k results hold a passage of an answering source with an answer "
+                   "string (seeds_qa: many outlets on one event)")
+        click.echo(format_evidence_table(evidence))
     if json_out:
-        json_out.write_text(json.dumps([r.to_dict() for r in runs], ensure_ascii=False, indent=1), "utf-8")
+        data = {"retrieval": [r.to_dict() for r in runs], "evidence": [r.to_dict() for r in evidence or []]}
+        json_out.write_text(json.dumps(data, ensure_ascii=False, indent=1), "utf-8")
 
 
 @click.command(name="eval")
@@ -66,17 +71,24 @@ def eval_cmd(corpora, query_files, methods, ks, json_out, model_path) -> None:
 @_eval_json
 @model_option
 def eval_suite(eval_dir, methods, json_out, model_path) -> None:
-    """Reproduce the README's retrieval table: each eval set alone, then both pooled.
+    """Reproduce the README's quality tables: each Wikipedia set alone, both pooled, and evidence@k
+    on seeds_qa (the seed articles alone, then among the pooled passages).
 
     \b
     Example:
         assistant eval-suite --json eval-results.json
     """
-    from ..evaluate import run_suite
+    from ..evaluate import EVIDENCE_SET, find_eval_dir, run_evidence_suite, run_suite
 
     cfg = config(model_path=model_path, eval_dir=eval_dir)
-    runs = run_suite(make_embedder(cfg), cfg, methods=tuple(dict.fromkeys(methods)))
-    _report_eval(runs, json_out)
+    embedder = make_embedder(cfg)
+    runs = run_suite(embedder, cfg, methods=tuple(dict.fromkeys(methods)))
+    evidence = None
+    if (find_eval_dir(cfg) / EVIDENCE_SET).is_dir():
+        evidence = run_evidence_suite(embedder, cfg)
+    else:
+        click.echo(f"note: no {EVIDENCE_SET}/ in {find_eval_dir(cfg)}; the evidence table is skipped", err=True)
+    _report_eval(runs, json_out, evidence)
 
 
 COMMANDS = (eval_cmd, eval_suite)

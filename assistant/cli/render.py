@@ -7,15 +7,26 @@ from ..records import Hit, Source
 
 
 def hits_text(hits: list[Hit]) -> str:
-    """Rank, score, title · outlet · date, the passage, and its exact citation."""
+    """Rank, score, title · outlet · date, the passage with its evidence sentence between » «, its
+    exact citation, and the other documents that reprint it."""
     if not hits:
         return "no matching passages"
     lines = []
     for h in hits:
-        s = h.source
+        s, p = h.source, h.passage
         label = " · ".join(x for x in (s.title, s.outlet, s.date) if x)
-        lines += [f"{h.rank}. [{h.score:.4f}] {label}", f"   {h.passage.text}",
-                  f"   ↳ {s.path or s.doc_id} [{h.passage.start}:{h.passage.end}]  ({h.passage.passage_id})", ""]
+        text = p.text
+        if h.evidence:  # offsets are in the document; the passage starts at p.start
+            a, b = h.evidence[0] - p.start, h.evidence[1] - p.start
+            text = f"{text[:a]}»{text[a:b]}«{text[b:]}"
+        lines += [f"{h.rank}. [{h.score:.4f}] {label}", f"   {text}",
+                  f"   ↳ {s.path or s.doc_id} [{p.start}:{p.end}]  ({p.passage_id})"]
+        if h.evidence:
+            lines.append(f"   evidence [{h.evidence[0]}:{h.evidence[1]}]")
+        if h.also_in:
+            lines.append("   also in: " + ", ".join(f"{r.source.path or r.source.doc_id} [{r.start}:{r.end}]"
+                                                    for r in h.also_in))
+        lines.append("")
     return "\n".join(lines)
 
 

@@ -75,9 +75,17 @@ def mark(text: str, spans: list[Span], cls: str = "hl", offset: int = 0) -> str:
     return "".join(out)
 
 
-def highlight(text: str, question: str) -> str:
-    """``text`` escaped, with the question's words marked."""
-    return mark(text, term_spans(text, question))
+def highlight(text: str, question: str, *, evidence: Span | None = None, offset: int = 0) -> str:
+    """``text`` escaped, with the question's words marked, and the ``evidence`` span (document
+    offsets; ``text`` starts at ``offset``) marked around them as the place that answers."""
+    inner = [(a + offset, b + offset) for a, b in term_spans(text, question)]
+    end = offset + len(text)
+    if not evidence or not offset <= evidence[0] < evidence[1] <= end or tuple(evidence) == (offset, end):
+        return mark(text, inner, offset=offset)
+    a, b = evidence
+    return (mark(text[:a - offset], inner, offset=offset)
+            + f'<mark class="evidence">{mark(text[a - offset:b - offset], inner, offset=a)}</mark>'
+            + mark(text[b - offset:], inner, offset=b))
 
 
 def line_of(text: str, offset: int) -> int:

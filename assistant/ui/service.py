@@ -12,7 +12,6 @@ from ..config import DEFAULTS, Config
 from ..errors import AssistantError, IndexBusyError, QueryError
 from ..filters import Filters
 from ..live import LiveSearcher
-from ..reprints import fold_hits
 from ..search import check_query
 from .render import document_html, esc
 from .views import (
@@ -75,12 +74,11 @@ class UIService:
         return None
 
     def hits(self, question: str, k: int, filters=None):
-        """Top ``k`` result groups (reprints folded) and the searcher used; ``filters`` are
+        """Top ``k`` hits (reprints folded by the library) and the searcher used; ``filters`` are
         ``Filters.parse`` strings ("doc:ID", "outlet:NAME", "since:DATE", "until:DATE")."""
         searcher = self.live.current()
         k = max(1, min(int(k or self.config.top_k), self.config.max_results))
-        hits = searcher.search(question, 2 * k, filters=Filters.parse(filters))  # extra, so folding leaves k
-        return fold_hits(hits)[:k], searcher
+        return searcher.search(question, k, filters=Filters.parse(filters)), searcher
 
     def search(self, question: str, k: int = DEFAULTS.top_k, filters=None) -> str:
         """Result cards as HTML (the search view)."""
@@ -88,11 +86,11 @@ class UIService:
         if message:
             return message_html(message)
         try:
-            groups, searcher = self.hits(question, k, filters)
+            hits, searcher = self.hits(question, k, filters)
         except AssistantError as exc:
             return message_html(friendly(exc))
-        texts = {g.hit.passage.doc_id: searcher.index.documents[g.hit.passage.doc_id].text for g in groups}
-        return results_html(groups, question, texts)
+        texts = {h.passage.doc_id: searcher.index.documents[h.passage.doc_id].text for h in hits}
+        return results_html(hits, question, texts)
 
     def search_api(self, question: str, k: int = DEFAULTS.top_k, sources: list[str] | None = None) -> dict:
         """Search the documents; returns {"query", "results": [...], "error"} as JSON."""
@@ -100,15 +98,10 @@ class UIService:
         if message:
             return {"query": question if isinstance(question, str) else "", "results": [], "error": message}
         try:
-            groups, _ = self.hits(question, k, sources)
+            hits, _ = self.hits(question, k, sources)
         except AssistantError as exc:
             return {"query": question, "results": [], "error": friendly(exc)}
-        results = []
-        for g in groups:
-            row = g.hit.to_dict()
-            row["also_in"] = [a.to_dict() for a in g.also]
-            results.append(row)
-        return api_safe({"query": question, "results": results, "error": None})
+        return api_safe({"query": question, "results": [h.to_dict() for h in hits], "error": None})
 
     def open_citation(self, cite: str, question: str = "") -> str:
         """The whole source document with the cited passage highlighted in place."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections import Counter
 
 from ..records import Hit, Source
-from ..reprints import ResultGroup
 from .render import esc, esc_lines, highlight, line_of, mark
 
 
@@ -32,11 +31,10 @@ def parse_cite(value: str) -> tuple[str, int, int, tuple[int, int] | None]:
     return doc_id, ints[0], ints[1], (ints[2], ints[3]) if len(ints) == 4 else None
 
 
-def cite_link(hit: Hit, span: tuple[int, int] | None = None) -> str:
-    """A link that opens the hit's document with its passage highlighted."""
-    p = hit.passage
-    return (f'<a href="#" class="cite" data-cite="{cite_attr(p.doc_id, p.start, p.end, span)}" '
-            f'title="افتح المصدر كاملاً / open the source">{esc(source_label(hit.source))}</a>')
+def cite_link(source: Source, start: int, end: int, span: tuple[int, int] | None = None) -> str:
+    """A link that opens ``source``'s document with ``start:end`` highlighted (and ``span`` inside)."""
+    return (f'<a href="#" class="cite" data-cite="{cite_attr(source.doc_id, start, end, span)}" '
+            f'title="افتح المصدر كاملاً / open the source">{esc(source_label(source))}</a>')
 
 
 def position_label(doc_text: str | None, start: int, end: int) -> str:
@@ -46,24 +44,27 @@ def position_label(doc_text: str | None, start: int, end: int) -> str:
 
 def citation_html(hit: Hit, doc_text: str | None = None) -> str:
     s, p = hit.source, hit.passage
-    return (f'{cite_link(hit)} <span class="cite-file" dir="ltr">{esc(s.path or s.doc_id)}</span>'
+    return (f'{cite_link(s, p.start, p.end, hit.evidence)} '
+            f'<span class="cite-file" dir="ltr">{esc(s.path or s.doc_id)}</span>'
             f' <span class="cite-pos">{esc(position_label(doc_text, p.start, p.end))}</span>')
 
 
-def results_html(groups: list[ResultGroup], question: str, doc_texts: dict[str, str]) -> str:
-    if not groups:
+def results_html(hits: list[Hit], question: str, doc_texts: dict[str, str]) -> str:
+    """Result cards: the passage with its evidence and the question's words marked, its citation, and
+    the other documents that reprint it."""
+    if not hits:
         return message_html("لا توجد مقاطع مطابقة. جرّب كلمات أخرى أو أزل عامل التصفية.")
     cards = []
-    for n, g in enumerate(groups, 1):
-        h = g.hit
+    for n, h in enumerate(hits, 1):
         also = ""
-        if g.also:
-            links = "، ".join(cite_link(a) for a in g.also)
+        if h.also_in:
+            links = "، ".join(cite_link(r.source, r.start, r.end) for r in h.also_in)
             also = f'<div class="also-in">ورد أيضاً في (also in): {links}</div>'
+        text = highlight(h.passage.text, question, evidence=h.evidence, offset=h.passage.start)
         cards.append(
             f'<article class="result" dir="rtl"><header><span class="rank">{n}</span>'
             f'<span class="score" title="score">الدرجة {h.score:.4f}</span></header>'
-            f'<p class="passage-text" dir="auto">{highlight(h.passage.text, question)}</p>'
+            f'<p class="passage-text" dir="auto">{text}</p>'
             f'<footer class="citation">{citation_html(h, doc_texts.get(h.passage.doc_id))}</footer>'
             f"{also}</article>")
     return f'<div class="results" dir="rtl">{"".join(cards)}</div>'
@@ -138,6 +139,6 @@ def references_html(answer) -> str:
         p = hit.passage
         first = next((s for s in answer.sentences if s.citation == n), None)
         span = (first.span_start, first.span_end) if first else None
-        items.append(f'<li><span class="ref">&#91;{n}&#93;</span> {cite_link(hit, span)}'
+        items.append(f'<li><span class="ref">&#91;{n}&#93;</span> {cite_link(hit.source, p.start, p.end, span)}'
                      f' <span class="cite-pos">{esc(position_label(None, p.start, p.end))}</span></li>')
     return f'<div class="references" dir="rtl"><p>المراجع (references):</p><ul>{"".join(items)}</ul></div>'
