@@ -96,6 +96,8 @@ class Searcher:
             fold: a passage reprinted near-verbatim by other documents is one hit, the others
                 listed in its ``also_in`` (``reprints.fold_hits``); False keeps every passage
                 (the answer module folds sentences itself).
+
+        Each hit carries its ``evidence``: the sentence that answers best (``_refine``).
         """
         if method not in METHODS:
             raise QueryError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
@@ -173,21 +175,21 @@ class Searcher:
                 rescored.append((idx, fused))  # nothing to refine with (or an index from other settings)
                 continue
             share = np.array([x[2] for x in shares], np.float32)
+            lexical = self.match_weight * float(match[idx]) if match is not None else 0.0
+            signals[idx] = {"evidence": float(share.max())}
             if sentences is not None:
                 cos = sentences.vectors[a:b].astype(np.float32) @ qvec
-                best = float(cos.max())
+                signals[idx]["sentence"] = best = float(cos.max())
                 passage_cos = (1 - SENTENCE_WEIGHT) * float(dense_scores[idx]) + SENTENCE_WEIGHT * best \
                     if idx in in_dense else best
-            else:
-                cos, passage_cos = np.zeros(len(shares), np.float32), fused - (self.match_weight * match[idx]
-                                                                               if match is not None else 0.0)
+            else:  # an index built without sentence vectors: the share of the question alone
+                cos, passage_cos = np.zeros(len(shares), np.float32), fused - lexical
             score = passage_cos
             if match is not None:
-                score += self.match_weight * float(match[idx]) + EVIDENCE_WEIGHT * float(share.max())
+                score += lexical + EVIDENCE_WEIGHT * float(share.max())
             j = int(np.argmax(SENTENCE_WEIGHT * cos + EVIDENCE_WEIGHT * share))
             rescored.append((idx, score))
             evidence[idx] = (shares[j][0], shares[j][1])
-            signals[idx] = {"sentence": float(cos.max()), "evidence": float(share.max())}
         rescored.sort(key=lambda kv: -kv[1])
         return rescored + ordered[RERANK_DEPTH:], evidence, signals
 

@@ -182,3 +182,27 @@ def test_an_index_without_sentence_vectors_is_refused_with_the_rebuild_command(t
     (folder / "manifest.json").write_text(json.dumps(manifest), "utf-8")
     with pytest.raises(IndexStateError, match="corrupt"):
         load_index(folder.parent)
+
+
+def test_an_index_built_without_sentence_vectors_still_finds_lexical_evidence(tmp_path):
+    from assistant.store import BuildSettings
+
+    docs = [make_document(Source(doc_id=d, path=f"{d}.txt"), t) for d, t in (("answer", ANSWER), ("topic", TOPIC))]
+    build_index(docs, FakeEmbedder(), tmp_path / "index", settings=BuildSettings(sentence_vectors=False))
+    index = load_index(tmp_path / "index")
+    assert index.sentences is None and not (index.folder / "sentences.npy").exists()
+    hit = {h.source.doc_id: h for h in Searcher(index, FakeEmbedder()).search(QUESTION, 2)}["answer"]
+    assert "sentence" not in hit.scores and hit.scores["evidence"] == pytest.approx(1.0)
+    assert index.documents["answer"].text[hit.evidence[0]:hit.evidence[1]].startswith("دمر الفيضان")
+
+
+def test_evidence_off_restores_the_fusion_ranking(tmp_path):
+    from dataclasses import replace
+
+    from assistant.config import DEFAULTS
+
+    searcher = _index(tmp_path, {"answer": ANSWER, "topic": TOPIC})
+    old = Searcher(searcher.index, FakeEmbedder(), replace(DEFAULTS, evidence=0))
+    hits = old.search(QUESTION, 2)
+    assert [h.source.doc_id for h in hits] == ["topic", "answer"] and all(h.evidence is None for h in hits)
+    assert all(h.score == pytest.approx(h.scores["dense"] + 0.25 * h.scores["match"]) for h in hits)
