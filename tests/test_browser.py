@@ -106,6 +106,7 @@ def test_arabic_search_citation_opens_the_source_right_to_left(page, seeds_ui_ur
     assert fonts and fonts.get("Noto Naskh Arabic", 0) >= 0.9 * sum(fonts.values()), fonts
     first = page.locator("#search-results article.result").first
     assert first.locator("mark.hl").count() > 0  # the question's words, found after normalisation
+    assert first.locator("mark.evidence").count() == 1  # the sentence that answers, marked inside it
     assert first.locator("a.cite").count() == 1 and first.locator(".cite-file").inner_text().endswith(".txt")
     passage = _flat(first.locator(".passage-text").inner_text())
     page.screenshot(path=str(ARTIFACTS / "search-results.png"), full_page=True)

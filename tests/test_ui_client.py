@@ -76,6 +76,9 @@ def test_search_endpoint_returns_cited_passages(client):
     assert {"title", "outlet", "date", "file", "doc_id"} <= set(top["source"])
     assert top["source"]["file"].endswith(".txt") and top["end"] > top["start"]
     assert any("قسد" in r["text"] or "قوات سوريا الديمقراطية" in r["text"] for r in out["results"])
+    for r in out["results"]:  # the evidence sentence lies inside its passage, in document offsets
+        ev = r["evidence"]
+        assert r["start"] <= ev["start"] < ev["end"] <= r["end"]
 
 
 @pytest.mark.integration
@@ -91,8 +94,9 @@ def test_reprinted_statement_is_shown_once_with_also_in(client):
     assert folded, "the SDF statement reprinted by two outlets should be folded into one result"
     for r in folded:
         assert all(a["source"]["doc_id"] != r["source"]["doc_id"] for a in r["also_in"])
-    shown = {r["passage_id"] for r in out["results"]}
-    assert not shown & {a["passage_id"] for r in folded for a in r["also_in"]}
+    shown = {(r["source"]["doc_id"], r["start"]) for r in out["results"]}
+    assert not shown & {(a["source"]["doc_id"], a["start"]) for r in folded for a in r["also_in"]}
+    assert all(a["end"] > a["start"] and a["source"]["file"].endswith(".txt") for r in folded for a in r["also_in"])
 
 
 @pytest.mark.integration
