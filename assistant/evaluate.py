@@ -61,7 +61,7 @@ class RunResult:
     passages: int
     questions: int
     build_seconds: float
-    embedded_passages: int  # passages embedded afresh (0 when the cache had them all)
+    embedded_texts: int  # passages and sentences embedded afresh (0 when the cache had them all)
     embedded_queries: int
     methods: tuple[MethodResult, ...] = field(default_factory=tuple)
     query_embed_ms: float | None = None  # per fresh question (batched); None when all were cached
@@ -69,7 +69,7 @@ class RunResult:
     def to_dict(self) -> dict:
         return {"name": self.name, "documents": self.documents, "passages": self.passages,
                 "questions": self.questions, "build_seconds": self.build_seconds,
-                "embedded_passages": self.embedded_passages, "embedded_queries": self.embedded_queries,
+                "embedded_texts": self.embedded_texts, "embedded_queries": self.embedded_queries,
                 "query_embed_ms": self.query_embed_ms, "methods": [m.to_dict() for m in self.methods]}
 
 

@@ -72,7 +72,7 @@ def test_run_eval_with_fake_embedder_scores_and_caches(fake_embedder, tmp_path):
     cache = EmbeddingCache.for_embedder(fake_embedder, tmp_path / "cache")
     run = run_eval("tiny", [corpus], load_queries(queries), fake_embedder, cache=cache, ks=(1, 2))
     assert (run.documents, run.passages, run.questions) == (3, 3, 3)
-    assert run.embedded_passages == 3 and run.embedded_queries == 3
+    assert run.embedded_texts == 3 and run.embedded_queries == 3
     # gold ranks 1, 2 and none: top-1 1/3, top-2 2/3, MRR (1 + 1/2 + 0)/3, nDCG (1 + 1/log2(3) + 0)/3;
     # the answer strings sit in the gold passages, so answer top-k follows the same ranks
     by_method = {m.method: m.scores for m in run.methods}
@@ -87,7 +87,7 @@ def test_run_eval_with_fake_embedder_scores_and_caches(fake_embedder, tmp_path):
     # a second run (new cache object, same folder) embeds nothing and scores the same
     again = run_eval("tiny", [corpus], load_queries(queries), fake_embedder,
                      cache=EmbeddingCache.for_embedder(fake_embedder, tmp_path / "cache"), ks=(1, 2))
-    assert again.embedded_passages == 0 and again.embedded_queries == 0
+    assert again.embedded_texts == 0 and again.embedded_queries == 0
     assert [m.scores for m in again.methods] == [m.scores for m in run.methods]
     row = "| tiny (3 docs, 3 passages, 3 q) | bm25 | 0.333 | 0.667 | 0.500 | 0.544 | 0.333 | 0.667 |"
     assert row in format_table([run])
@@ -156,11 +156,11 @@ def test_eval_real_model_on_an_xquad_slice(real_embedder, tmp_path):
     cache_dir = tmp_path / "cache"
     first = run_eval("slice", [corpus], queries, real_embedder,
                      cache=EmbeddingCache.for_embedder(real_embedder, cache_dir))
-    assert first.embedded_passages == first.passages
+    assert first.embedded_texts > first.passages  # every passage, and the sentences of the longer ones
     assert first.embedded_queries == len({q.text for q in queries})  # XQuAD repeats a few questions
     scores = {m.method: m.scores for m in first.methods}
     assert scores["dense"].top[5] >= 0.8 and scores["hybrid"].top[5] >= 0.8
     second = run_eval("slice", [corpus], queries, real_embedder,
                       cache=EmbeddingCache.for_embedder(real_embedder, cache_dir))
-    assert second.embedded_passages == 0 and second.embedded_queries == 0
+    assert second.embedded_texts == 0 and second.embedded_queries == 0
     assert {m.method: m.scores for m in second.methods} == scores

@@ -21,7 +21,7 @@ def _report_eval(runs, json_out: Path | None, evidence=None) -> None:
 
     for run in runs:
         click.echo(f"{run.name}: {run.documents} documents, {run.passages} passages, {run.questions} "
-                   f"questions; index built in {run.build_seconds:.1f} s, {run.embedded_passages} passages "
+                   f"questions; index built in {run.build_seconds:.1f} s, {run.embedded_texts} passages and sentences "
                    f"and {run.embedded_queries} questions embedded afresh (the rest from the cache)"
                    + (f"; {run.query_embed_ms:.0f} ms per question embedding" if run.query_embed_ms else ""))
     click.echo(format_table(runs))
