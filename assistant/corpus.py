@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 UPLOADS_DIR = "uploads"  # inside the index folder: where UI uploads are kept
 
 
-
 @dataclass(frozen=True)
 class AddReport:
     added: tuple[str, ...]  # doc ids

@@ -23,7 +23,6 @@ _guard = threading.Lock()
 _held: dict[str, list] = {}  # resolved index dir -> [owner thread id, depth, fd]
 
 
-
 @contextmanager
 def index_lock(index_dir: Path) -> Iterator[None]:
     """Hold the write lock of ``index_dir`` (created if missing) or raise IndexBusyError."""

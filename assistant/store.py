@@ -48,7 +48,6 @@ SENTENCES_VERSION = "sent-1"  # sentence vectors beside the passages' (an index 
 POINTER = "CURRENT"
 
 
-
 @dataclass(frozen=True)
 class BuildSettings:
     """How an index is cut and analysed; recorded in its manifest, so every later change of the

@@ -34,7 +34,6 @@ def hits_json(query_id, query: str, hits: list[Hit]) -> dict:
     return {"id": query_id, "query": query, "results": [h.to_dict() for h in hits]}
 
 
-
 _VERDICT = {"differ": "The sources differ:", "agree": "The sources agree:", "single": "One source answers:"}
 
 

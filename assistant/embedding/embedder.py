@@ -37,7 +37,6 @@ log = logging.getLogger(__name__)
 INT8_LAYERS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj")
 
 
-
 class Embedder(Protocol):
     model_id: str
     weights_hash: str

@@ -30,7 +30,6 @@ MODEL_DIR_IN_ZIP = "model_download/"
 _SPEC_CANDIDATES = ("../shared/model/embeddinggemma-300m.json",)
 
 
-
 @dataclass(frozen=True)
 class ModelSpec:
     model_id: str

@@ -40,7 +40,6 @@ MIN_COSINE = 0.999
 PROBE = "task: search result | query: كم عدد الأشخاص الذين حضروا الاجتماع في المدينة يوم الخميس؟"
 
 
-
 def package_path(cache_dir: Path, weights_hash: str, precision: str) -> Path:
     """Where the compiled graph for this model, precision, torch build and CPU lives."""
     import platform

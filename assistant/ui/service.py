@@ -27,7 +27,6 @@ from .views import (
 log = logging.getLogger(__name__)
 
 
-
 def friendly(exc: AssistantError) -> str:
     """A library error in the UI's language (the library's English kept in brackets)."""
     if isinstance(exc, QueryError) and exc.reason == "empty":

@@ -16,6 +16,7 @@ from ..uploads import UploadResult, save_and_add
 
 log = logging.getLogger(__name__)
 
+
 def status_markdown(result: UploadResult, uploads: Path) -> str:
     """The Arabic status shown under the upload button."""
     lines = []
