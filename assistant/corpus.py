@@ -23,7 +23,7 @@ from .decode import make_document
 from .errors import CorpusError, IndexStateError, SourceError
 from .lock import index_lock
 from .records import Document
-from .sources import SUPPORTED, is_supported, load_metadata, read_file, walk_sources
+from .sources import MAX_EXAMPLES, SUPPORTED, is_supported, load_metadata, read_examples, read_file, walk_sources
 from .store import POINTER, BuildSettings, build_index, model_matches, read_stored, source_from_row
 
 log = logging.getLogger(__name__)
@@ -170,14 +170,16 @@ class _StoredModel:
 
 
 def _write(index_dir: Path, entries: dict[str, _Entry], embedder, manifest: dict | None,
-           settings: BuildSettings, reuse: dict, roots: list[str], show_progress: bool) -> dict:
+           settings: BuildSettings, reuse: dict, roots: list[str], show_progress: bool,
+           new_examples: tuple[str, ...] = ()) -> dict:
     if manifest is not None and not model_matches(manifest, embedder):
         model = manifest.get("model", {})
         log.warning("index was built with model %s; re-embedding every passage with %s",
                     model.get("id"), embedder.model_id)
         reuse = {}
+    examples = tuple(dict.fromkeys([*(manifest or {}).get("examples", []), *new_examples]))[:MAX_EXAMPLES]
     gen = build_index([e.document for e in entries.values()], embedder, index_dir, settings=settings,
-                      source_roots=roots, show_progress=show_progress, reuse=reuse,
+                      source_roots=roots, show_progress=show_progress, reuse=reuse, examples=examples,
                       extra={k: {"origin": e.origin} for k, e in entries.items() if e.origin})
     return json.loads((gen / "manifest.json").read_text("utf-8"))["counts"]
 
@@ -224,7 +226,7 @@ def add_paths(index_dir: Path, paths: list[Path], embedder_factory: Callable[[],
             roots += [r for r in (str(Path(p).resolve()) for p in paths) if r not in roots]
             embedder = _CountingEmbedder(embedder_factory())
             counts = _write(index_dir, entries, embedder, manifest, _settings(manifest, settings), reuse,
-                            roots, show_progress)
+                            roots, show_progress, read_examples([Path(p) for p in paths]))
             embedded = embedder.embedded
     return AddReport(tuple(added), tuple(updated), tuple(unchanged), tuple(duplicates), tuple(skipped),
                      embedded, counts["documents"], counts["passages"])

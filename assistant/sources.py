@@ -24,6 +24,9 @@ RECORD_SUFFIXES = {".jsonl"}
 SUPPORTED_SUFFIXES = FORMAT_SUFFIXES | RECORD_SUFFIXES
 SUPPORTED = ", ".join(sorted(SUPPORTED_SUFFIXES))
 METADATA_FILE = "metadata.json"
+EXAMPLES_FILE = "examples.txt"  # example questions for this collection, one per line (shown in the UI)
+SIDECARS = {METADATA_FILE, EXAMPLES_FILE}  # files about the documents, never documents themselves
+MAX_EXAMPLES = 10
 
 
 def load_metadata(folder: Path) -> dict[str, dict]:
@@ -38,15 +41,27 @@ def load_metadata(folder: Path) -> dict[str, dict]:
     return data.get("documents", data) if isinstance(data, dict) else {}
 
 
+def read_examples(roots: list[Path]) -> tuple[str, ...]:
+    """The example questions of the given folders' ``examples.txt`` (one per line; blank lines and
+    lines starting with # skipped), at most ``MAX_EXAMPLES``; none when there is no such file."""
+    found: list[str] = []
+    for root in roots:
+        path = Path(root) / EXAMPLES_FILE
+        if Path(root).is_dir() and path.is_file():
+            lines = decode_bytes(path.read_bytes(), str(path)).splitlines()
+            found += [ln.strip() for ln in lines if ln.strip() and not ln.strip().startswith("#")]
+    return tuple(dict.fromkeys(found))[:MAX_EXAMPLES]
+
+
 def walk_sources(root: Path, exclude: Path | None = None) -> Iterator[Path]:
     """Every file a user may mean under ``root`` (or ``root`` itself), sorted: no hidden file or
-    folder, no ``metadata.json``, nothing inside ``exclude`` (the index itself). Unsupported
-    suffixes are yielded too: the caller decides whether they are worth a message."""
+    folder, no sidecar (``metadata.json``, ``examples.txt``), nothing inside ``exclude`` (the index
+    itself). Unsupported suffixes are yielded too: the caller decides whether they are worth a message."""
     if root.is_file():
         yield root
         return
     for path in sorted(root.rglob("*")):
-        if (path.is_file() and path.name != METADATA_FILE
+        if (path.is_file() and path.name not in SIDECARS
                 and not any(part.startswith(".") for part in path.relative_to(root).parts)
                 and not (exclude and path.resolve().is_relative_to(exclude))):
             yield path

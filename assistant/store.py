@@ -106,7 +106,8 @@ def expected_versions() -> dict:
 
 def build_index(docs: list[Document], embedder, index_dir: Path, *, settings: BuildSettings | None = None,
                 source_roots: list[str] | None = None, show_progress: bool = False,
-                reuse: dict[str, np.ndarray] | None = None, extra: dict[str, dict] | None = None) -> Path:
+                reuse: dict[str, np.ndarray] | None = None, extra: dict[str, dict] | None = None,
+                examples: tuple[str, ...] = ()) -> Path:
     """Chunk, embed and index ``docs`` into a new generation of ``index_dir``; return its folder.
 
     Holds the index's write lock (lock.IndexBusyError if another writer has it).
@@ -114,14 +115,15 @@ def build_index(docs: list[Document], embedder, index_dir: Path, *, settings: Bu
     Args:
         reuse: passage text sha -> vector, to skip re-embedding unchanged passages.
         extra: doc_id -> additional fields stored in that document's documents.jsonl row.
+        examples: the collection's example questions (``sources.read_examples``), kept in the manifest.
     """
     with index_lock(index_dir):
         return _build_index(docs, embedder, Path(index_dir), settings=settings, source_roots=source_roots,
-                            show_progress=show_progress, reuse=reuse, extra=extra or {})
+                            show_progress=show_progress, reuse=reuse, extra=extra or {}, examples=examples)
 
 
 def _build_index(docs, embedder, index_dir: Path, *, settings, source_roots, show_progress, reuse,
-                 extra) -> Path:
+                 extra, examples) -> Path:
     settings = settings or BuildSettings()
     passages = [p for doc in docs for p in chunk_document(doc, settings.max_chars, settings.overlap)]
     if not passages:
@@ -162,6 +164,7 @@ def _build_index(docs, embedder, index_dir: Path, *, settings, source_roots, sho
             "settings": {**asdict(settings), "bm25": BM25_PARAMS},
             "dense": dense.describe(),
             "source_roots": source_roots or [],
+            "examples": list(examples),
             "documents": {d.doc_id: {"path": d.source.path, "sha256": d.sha256,
                                      "passages": counts[d.doc_id]} for d in docs},
             "counts": {"documents": len(docs), "passages": len(passages),

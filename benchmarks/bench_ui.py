@@ -77,9 +77,14 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3, help="questions per user")
     parser.add_argument("--endpoint", choices=["search", "ask"], default="search")
+    parser.add_argument("--questions-from", default="seeds", help="folder whose examples.txt gives the questions")
     args = parser.parse_args()
 
-    from assistant.ui.layout import EXAMPLES
+    from assistant.sources import read_examples
+
+    questions = read_examples([Path(args.questions_from)])
+    if not questions:
+        sys.exit(f"error: no examples.txt in {args.questions_from}; pass --questions-from FOLDER")
 
     demo = None
     url = args.url
@@ -92,7 +97,7 @@ def main() -> None:
         demo, url = start(UIService(Config.from_env(index_dir=args.index, uploads=0)))
         print(f"launched {url} in {time.perf_counter() - t0:.1f}s (model + index loaded once)")
     try:
-        latencies, errors, wall = run_users(url, args.users, args.rounds, args.endpoint, EXAMPLES)
+        latencies, errors, wall = run_users(url, args.users, args.rounds, args.endpoint, questions)
     finally:
         if demo is not None:
             demo.close()

@@ -43,11 +43,12 @@ def real_embedder():
 @pytest.fixture(scope="session")
 def seeds_index(real_embedder, tmp_path_factory) -> Path:
     """The real hybrid index of seeds/, built once per test session."""
-    from assistant.sources import read_documents
+    from assistant.sources import read_documents, read_examples
     from assistant.store import build_index
 
     index_dir = tmp_path_factory.mktemp("seeds-index")
-    build_index(read_documents([SEEDS]), real_embedder, index_dir, source_roots=[str(SEEDS)])
+    build_index(read_documents([SEEDS]), real_embedder, index_dir, source_roots=[str(SEEDS)],
+                examples=read_examples([SEEDS]))
     return index_dir
 
 

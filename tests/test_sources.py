@@ -110,3 +110,29 @@ def test_jsonl_errors_name_the_line_and_any_encoding_reads(tmp_path):
     bad.write_text('{"id": 1}\n[1, 2]\n', "utf-8")
     with pytest.raises(SourceError, match=r"bad.jsonl:2: expected an object with id"):
         read_user_jsonl(bad, "an object with id")
+
+
+def test_examples_file_belongs_to_the_collection_not_to_its_documents(tmp_path):
+    from assistant.corpus import add_paths, remove_documents
+    from assistant.embedding.embedder import FakeEmbedder
+    from assistant.sources import read_examples
+    from assistant.store import load_index
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("نص الوثيقة الأولى عن الاجتماع في المدينة.", "utf-8")
+    (folder / "examples.txt").write_text("# a comment\nمتى عقد الاجتماع؟\n\nمن حضر الاجتماع؟\nمتى عقد الاجتماع؟\n",
+                                         "utf-8")
+    assert [d.doc_id for d in read_documents([folder])] == ["a"]  # examples.txt is not a document
+    assert read_examples([folder]) == ("متى عقد الاجتماع؟", "من حضر الاجتماع؟")
+    assert read_examples([folder / "a.txt"]) == () and read_examples([tmp_path / "none"]) == ()
+    index = tmp_path / "index"
+    add_paths(index, [folder], FakeEmbedder)
+    assert load_index(index).manifest["examples"] == ["متى عقد الاجتماع؟", "من حضر الاجتماع؟"]
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "b.txt").write_text("نص الوثيقة الثانية عن السوق.", "utf-8")
+    (more / "examples.txt").write_text("ماذا حدث في السوق؟\n", "utf-8")
+    add_paths(index, [more], FakeEmbedder)
+    remove_documents(index, ["a"])  # the collection keeps its examples through every change
+    assert load_index(index).manifest["examples"] == ["متى عقد الاجتماع؟", "من حضر الاجتماع؟", "ماذا حدث في السوق؟"]

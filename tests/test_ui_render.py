@@ -214,3 +214,27 @@ def test_library_errors_reach_the_page_as_friendly_text(service, monkeypatch):
 
     monkeypatch.setattr(service.live, "current", busy)
     assert "⏳" in service.search("السجن", 5)
+
+
+def test_example_questions_come_from_the_collection(service, tmp_path, fake_embedder):
+    import gradio as gr
+
+    from assistant.config import Config
+    from assistant.sources import read_documents
+    from assistant.store import build_index
+    from assistant.ui.layout import layout
+    from assistant.ui.service import UIService
+
+    def buttons(svc):
+        demo = layout(svc)
+        return [b.value for b in demo.blocks.values()
+                if isinstance(b, gr.Button) and "example" in (b.elem_classes or [])]
+
+    assert service.examples() == [] and buttons(service) == []  # no examples.txt: no example buttons
+    folder = tmp_path / "with-examples"
+    folder.mkdir()
+    (folder / "a.txt").write_text("أعلنت البلدية افتتاح الجسر الجديد.", "utf-8")
+    build_index(read_documents([folder]), fake_embedder, tmp_path / "index2", examples=("متى افتتح الجسر؟",))
+    other = UIService(Config(index_dir=tmp_path / "index2", uploads=0), embedder=fake_embedder)
+    assert other.examples() == ["متى افتتح الجسر؟"]
+    assert buttons(other) == ["متى افتتح الجسر؟", "متى افتتح الجسر؟"]  # the search tab's and the chat's

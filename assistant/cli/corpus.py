@@ -18,20 +18,21 @@ DEFAULT_SOURCE = Path("seeds")
 @index_option
 @model_option
 def build(sources: tuple[Path, ...], index_dir: Path | None, model_path: str | None) -> None:
-    """Read documents, cut them into passages and build the hybrid index.
+    """Read documents, cut them into passages and build the hybrid index. An ``examples.txt``
+    beside the documents (one question per line) gives the UI its example questions.
 
     \b
     Example:
         assistant build --source seeds/ --index index/
     """
-    from ..sources import read_documents
+    from ..sources import read_documents, read_examples
     from ..store import BuildSettings, build_index, read_manifest
 
     cfg = config(index_dir=index_dir, model_path=model_path)
     roots = list(sources) or [DEFAULT_SOURCE]
     docs = read_documents(roots)
     gen = build_index(docs, make_embedder(cfg), cfg.index_dir, settings=BuildSettings.from_config(cfg),
-                      source_roots=[str(r) for r in roots], show_progress=True)
+                      source_roots=[str(r) for r in roots], show_progress=True, examples=read_examples(roots))
     counts = read_manifest(cfg.index_dir, gen)["counts"]
     click.echo(f"indexed {counts['documents']} documents, {counts['passages']} passages into {cfg.index_dir}")
 

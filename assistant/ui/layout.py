@@ -28,18 +28,12 @@ watch('value', () => {
   if (m) m.scrollIntoView({block: 'center'});
 });
 """
-EXAMPLES = (
-    "كم عدد قتلى قوات سوريا الديمقراطية في هجوم سجن الصناعة؟",
-    "كم سيارة مفخخة استخدمها داعش في الهجوم على السجن؟",
-    "كم عدد السجناء الذين هربوا من سجن غويران؟",
-    "متى بدأ هجوم داعش على سجن الصناعة في الحسكة؟",
-    "ما حصيلة قتلى الهجوم بحسب المرصد السوري؟",
-)
 DOC_PLACEHOLDER = ('<div class="notice" dir="rtl">اضغط على أي مرجع لفتح الوثيقة كاملة مع تظليل المقطع. '
                    "(click a citation to open the whole source)</div>")
 
 
 def layout(service):
+    examples = service.examples()  # the collection's own (examples.txt beside its documents); may be none
     with gr.Blocks(title="المساعد العربي للبحث في الوثائق", analytics_enabled=False) as demo:
         gr.Markdown("# المساعد العربي للبحث في الوثائق\nابحث في الوثائق المفهرسة واسأل عنها؛ "
                     "كل مقطع وكل إجابة مع مرجعها الدقيق. (Arabic document search & Q&A with citations)",
@@ -56,9 +50,10 @@ def layout(service):
                                       label="تصفية حسب المصدر أو الوسيلة (filter by source/outlet)",
                                       elem_id="search-filter")
                 go = gr.Button("ابحث (search)", variant="primary", elem_id="search-button")
-                gr.Markdown("**أمثلة (examples):**", rtl=True)
+                if examples:
+                    gr.Markdown("**أمثلة (examples):**", rtl=True)
                 with gr.Row():
-                    example_buttons = [gr.Button(q, size="sm", elem_classes=["example"]) for q in EXAMPLES]
+                    example_buttons = [gr.Button(q, size="sm", elem_classes=["example"]) for q in examples]
                 results = gr.HTML(message_or_empty(), elem_id="search-results", js_on_load=CITE_JS)
                 doc_view = gr.HTML(DOC_PLACEHOLDER, elem_id="search-document", js_on_load=SCROLL_JS)
 
@@ -73,7 +68,7 @@ def layout(service):
                     ask = gr.Button("اسأل (ask)", variant="primary", scale=1, elem_id="chat-button")
                     clear = gr.Button("محادثة جديدة (new)", scale=1)
                 with gr.Row():
-                    chat_examples = [gr.Button(q, size="sm", elem_classes=["example"]) for q in EXAMPLES[:3]]
+                    chat_examples = [gr.Button(q, size="sm", elem_classes=["example"]) for q in examples[:3]]
                 refs = gr.HTML("", elem_id="chat-references", js_on_load=CITE_JS)
                 chat_doc = gr.HTML(DOC_PLACEHOLDER, elem_id="chat-document", js_on_load=SCROLL_JS)
 
@@ -87,7 +82,7 @@ def layout(service):
         search_args = dict(fn=service.search, inputs=[question, k, filters], outputs=results)
         go.click(api_name="search_view", **search_args)
         question.submit(api_name="search_submit", api_visibility="private", **search_args)
-        for b, q in zip(example_buttons, EXAMPLES, strict=True):
+        for b, q in zip(example_buttons, examples, strict=True):
             b.click(lambda q=q: q, None, question, api_visibility="private", queue=False).then(
                 api_name="search_example", api_visibility="private", **search_args)
         results.select(_opener(service), inputs=question, outputs=doc_view, api_visibility="private",
@@ -96,7 +91,7 @@ def layout(service):
         chat_args = dict(fn=service.chat, inputs=[chat_in, chatbot], outputs=[chatbot, chat_in, refs])
         ask.click(api_name="chat", **chat_args)
         chat_in.submit(api_name="chat_submit", api_visibility="private", **chat_args)
-        for b, q in zip(chat_examples, EXAMPLES[:3], strict=True):
+        for b, q in zip(chat_examples, examples[:3], strict=True):
             b.click(lambda q=q: q, None, chat_in, api_visibility="private", queue=False).then(
                 api_name="chat_example", api_visibility="private", **chat_args)
         clear.click(lambda: ([], "", "", DOC_PLACEHOLDER), None, [chatbot, chat_in, refs, chat_doc],

@@ -146,6 +146,10 @@ class UIService:
             return {"question": question, "found": False, "error": friendly(exc)}
         return api_safe({**answer.to_dict(), "found": bool(answer.found), "error": None})
 
+    def examples(self) -> list[str]:
+        """The collection's example questions (its ``examples.txt``, kept in the index); often none."""
+        return [str(q) for q in self.live.current().index.manifest.get("examples", [])]
+
     def sources(self) -> str:
         return sources_html(self.live.current().index)
 
