@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install model index run test test-fast eval bench lint clean
+.PHONY: help install model browser-deps index run test test-fast eval bench lint clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -27,7 +27,18 @@ index: model  ## build index/ from seeds/ unless a valid index is there
 run: index  ## start the assistant (builds the index first if needed)
 	$(BIN)/assistant serve --index index
 
-test: model  ## run the whole test suite (unit, integration with the real model, browser)
+BROWSER_PACKAGES := chromium fonts-noto-core fonts-noto-ui-core
+
+browser-deps:  ## Debian's chromium and Noto fonts for the browser tests (installed with apt-get when run as root)
+	@if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q "Noto Naskh Arabic"; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing $(BROWSER_PACKAGES) for the browser tests"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null; \
+	else echo "the browser tests need Debian's chromium and Noto fonts: sudo apt-get install $(BROWSER_PACKAGES)" >&2; \
+	  exit 1; fi
+
+test: model browser-deps  ## run the whole test suite (unit, integration with the real model, browser)
 	$(BIN)/python -m playwright --version >/dev/null
 	$(BIN)/pytest -q
 
