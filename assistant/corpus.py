@@ -255,11 +255,14 @@ def remove_documents(index_dir: Path, doc_ids: list[str]) -> dict:
     return {**counts, "removed": list(gone)}
 
 
-def rebuild(index_dir: Path, embedder, *, settings: BuildSettings | None = None,
+def rebuild(index_dir: Path, embedder_factory: Callable[[], object], *, settings: BuildSettings | None = None,
             show_progress: bool = False) -> dict:
-    """Re-chunk and re-embed every stored document from scratch (after a model or version change)."""
+    """Re-chunk and re-embed every stored document from scratch (after a model or version change).
+
+    The index is checked (present, writable, readable) before ``embedder_factory`` loads the model.
+    """
     index_dir = _existing(index_dir)
     with index_lock(index_dir):
         manifest, entries, _ = _stored(index_dir)
-        return _write(index_dir, entries, embedder, None, settings or _settings(manifest, None), {},
-                      manifest.get("source_roots", []), show_progress)
+        return _write(index_dir, entries, embedder_factory(), None, settings or _settings(manifest, None), {},
+                      manifest.get("source_roots", []), show_progress, tuple(manifest.get("examples", [])))

@@ -23,7 +23,7 @@ class SourceError(AssistantError, ValueError):
 class QueryError(AssistantError, ValueError):
     """The question cannot be searched; ``reason`` says why in one word, for interfaces that translate.
 
-    Reasons: "empty", "too_long", "invalid" (a bad option such as k or a filter).
+    Reasons: "empty", "too_long", "unencodable", "invalid" (a bad option such as k or a filter).
     """
 
     def __init__(self, message: str, reason: str = "invalid", *, length: int = 0, limit: int = 0):

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import IndexBusyError
+from .errors import IndexBusyError, IndexStateError
 
 LOCK_FILE = ".lock"
 
@@ -27,7 +27,7 @@ _held: dict[str, list] = {}  # resolved index dir -> [owner thread id, depth, fd
 def index_lock(index_dir: Path) -> Iterator[None]:
     """Hold the write lock of ``index_dir`` (created if missing) or raise IndexBusyError."""
     index_dir = Path(index_dir)
-    index_dir.mkdir(parents=True, exist_ok=True)
+    writable_folder(index_dir)
     key = str(index_dir.resolve())
     me = threading.get_ident()
     with _guard:
@@ -53,9 +53,28 @@ def index_lock(index_dir: Path) -> Iterator[None]:
                 os.close(entry[2])
 
 
+def writable_folder(index_dir: Path) -> None:
+    """Create ``index_dir`` if needed; IndexStateError in one line when it is a file or cannot be
+    written (read-only disk or folder). Commands call it before loading the model."""
+    if index_dir.exists() and not index_dir.is_dir():
+        raise IndexStateError(f"{index_dir} is a file, not an index folder; give --index a folder")
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        probe = index_dir / f".write-test-{os.getpid()}"
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        raise IndexStateError(f"cannot write to {index_dir} ({exc.strerror or type(exc).__name__}); "
+                              "use a folder you may write to") from None
+
+
 def _acquire(index_dir: Path) -> int:
     path = index_dir / LOCK_FILE
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise IndexStateError(f"cannot write to {index_dir} ({exc.strerror or type(exc).__name__}); "
+                              "use a folder you may write to") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

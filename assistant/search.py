@@ -18,13 +18,18 @@ METHODS = ("hybrid", "dense", "bm25")
 
 
 def check_query(query: str, max_chars: int = DEFAULTS.max_query_chars) -> str:
-    """The question, stripped; QueryError (with ``reason`` "empty" or "too_long") when it cannot
-    be searched. Every interface calls this, before loading the model where it can."""
+    """The question, stripped; QueryError (with ``reason`` "empty", "too_long" or "unencodable") when
+    it cannot be searched. Every interface calls this, before loading the model where it can."""
     if not isinstance(query, str) or not query.strip():
         raise QueryError("the question is empty; type a question in Arabic or English", "empty")
     if len(query) > max_chars:
         raise QueryError(f"the question is {len(query)} characters long; the limit is {max_chars}",
                          "too_long", length=len(query), limit=max_chars)
+    try:
+        query.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: bytes that were not text, or a broken paste
+        raise QueryError("the question holds characters that are not valid text; type or paste it again",
+                         "unencodable") from None
     return query.strip()
 
 

@@ -175,6 +175,10 @@ def _build_index(docs, embedder, index_dir: Path, *, settings, source_roots, sho
         _fsync_tree(tmp)
         os.replace(tmp, gen)
         _swap_pointer(index_dir, gen.name)
+    except OSError as exc:  # disk full, read-only file system, ...: the live index was never touched
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise IndexStateError(f"could not write the new index in {index_dir} ({exc.strerror or type(exc).__name__}); "
+                              "the previous index is unchanged") from exc
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -129,12 +129,19 @@ def test_search_json_single_question(index):
     assert original[r["start"]:r["end"]] == r["text"]
 
 
-def test_batch_requires_json_and_valid_lines(index, tmp_path):
+def test_batch_answers_good_lines_and_reports_bad_ones(index, tmp_path):
     batch = tmp_path / "b.jsonl"
-    batch.write_text('{"id": "a", "text": "داعش"}\n{"oops": 1}\n', encoding="utf-8")
+    batch.write_text('{"id": "a", "text": "داعش"}\n{"oops": 1}\n{"id": "c", "text": ""}\n'
+                     '{"id": "d", "text": "سجن غويران"}\n', encoding="utf-8")
     assert "add --json" in run("search", "--batch", str(batch), index=index, ok=False).stderr
-    err = run("search", "--batch", str(batch), "--json", index=index, ok=False).stderr
-    assert "b.jsonl:2" in err
+    proc = run("search", "--batch", str(batch), "--json", index=index, ok=False)
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [r["id"] for r in rows] == ["a", 2, "c", "d"]  # every line, in order
+    assert rows[0]["results"] and rows[3]["results"]
+    assert rows[1]["error"] == 'b.jsonl:2: expected {"id": ..., "text": ...}'
+    assert rows[2]["error"].startswith("b.jsonl:3: the question is empty")
+    assert proc.stderr.strip() == f"error: 2 of 4 lines of {batch} could not be searched (their error objects are " \
+        "in the output)"
 
 
 @pytest.mark.parametrize(("args", "message"), [

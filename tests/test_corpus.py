@@ -204,7 +204,7 @@ def test_rebuild_reembeds_everything_from_stored_text(index, corpus):
     shutil.rmtree(corpus)  # the index is self-contained: the originals are not needed
     before = snapshot(index)
     embedder = Counting()
-    counts = rebuild(index, embedder)
+    counts = rebuild(index, lambda: embedder)
     after = snapshot(index)
     assert counts["passages"] == len(before[1]) and set(embedder.seen) == embedded_texts(load_index(index))
     assert after[0] == before[0] and after[1] == before[1] and np.allclose(after[2], before[2])

@@ -114,7 +114,7 @@ def test_the_suggested_rebuild_repairs_a_stale_index(built):
     path.write_text(json.dumps(m), "utf-8")
     with pytest.raises(IndexStateError, match="assistant rebuild"):
         load_index(built)
-    rebuild(built, FakeEmbedder())
+    rebuild(built, FakeEmbedder)
     assert len(load_index(built).documents) == 5
 
 

@@ -25,12 +25,14 @@ def build(sources: tuple[Path, ...], index_dir: Path | None, model_path: str | N
     Example:
         assistant build --source seeds/ --index index/
     """
+    from ..lock import writable_folder
     from ..sources import read_documents, read_examples
     from ..store import BuildSettings, build_index, read_manifest
 
     cfg = config(index_dir=index_dir, model_path=model_path)
     roots = list(sources) or [DEFAULT_SOURCE]
     docs = read_documents(roots)
+    writable_folder(cfg.index_dir)  # before the model loads
     gen = build_index(docs, make_embedder(cfg), cfg.index_dir, settings=BuildSettings.from_config(cfg),
                       source_roots=[str(r) for r in roots], show_progress=True, examples=read_examples(roots))
     counts = read_manifest(cfg.index_dir, gen)["counts"]
@@ -123,7 +125,7 @@ def rebuild(index_dir: Path | None, model_path: str | None) -> None:
     from ..store import BuildSettings
 
     cfg = config(index_dir=index_dir, model_path=model_path)
-    counts = rebuild_index(cfg.index_dir, make_embedder(cfg), settings=BuildSettings.from_config(cfg),
+    counts = rebuild_index(cfg.index_dir, lambda: make_embedder(cfg), settings=BuildSettings.from_config(cfg),
                            show_progress=True)
     click.echo(f"rebuilt {cfg.index_dir}: {counts['documents']} documents, {counts['passages']} passages")
 

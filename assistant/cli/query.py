@@ -17,16 +17,36 @@ def _filters(docs, outlets, since, until):
     return Filters(frozenset(docs), frozenset(outlets), since or "", until or "")
 
 
-def _read_batch(path: Path) -> list[tuple[object, str]]:
-    from ..errors import SourceError
-    from ..jsonl import read_user_jsonl
+def _read_batch(path: Path, max_chars: int) -> list[tuple[object, str, str | None]]:
+    """(id, question, error) per non-blank line of a ``--batch`` file, every line checked before the
+    model loads: a line that is not ``{"id": ..., "text": ...}`` or whose question cannot be searched
+    gets its one-line error instead of stopping the batch."""
+    import json
 
-    expected = '{"id": ..., "text": ...}'
+    from ..decode import decode_bytes
+    from ..errors import QueryError, SourceError
+    from ..search import check_query
+
+    try:
+        text = decode_bytes(path.read_bytes(), str(path))
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read ({exc.strerror or exc})") from exc
     rows = []
-    for lineno, rec in read_user_jsonl(path, expected):
-        if "text" not in rec:
-            raise SourceError(f"{path}:{lineno}: expected {expected}")
-        rows.append((rec.get("id", lineno), str(rec["text"])))
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+            if not isinstance(rec, dict) or "text" not in rec:
+                raise ValueError
+        except ValueError:
+            rows.append((lineno, "", f'{path.name}:{lineno}: expected {{"id": ..., "text": ...}}'))
+            continue
+        query_id, question = rec.get("id", lineno), str(rec["text"])
+        try:
+            rows.append((query_id, check_query(question, max_chars), None))
+        except QueryError as exc:
+            rows.append((query_id, "", f"{path.name}:{lineno}: {exc}"))
     return rows
 
 
@@ -67,11 +87,18 @@ def search(question, top_k, batch, as_json, method, docs, outlets, since, until,
     filters = _filters(docs, outlets, since, until)
     if question is not None:
         check_query(question, cfg.max_query_chars)  # fail before loading the model
-    rows = _read_batch(batch) if batch else [(None, question)]
-    searcher = open_searcher(cfg)
-    for query_id, text in rows:
+    rows = _read_batch(batch, cfg.max_query_chars) if batch else [(None, question, None)]
+    searcher = open_searcher(cfg) if any(error is None for *_, error in rows) else None
+    for query_id, text, error in rows:
+        if error:
+            click.echo(json.dumps({"id": query_id, "error": error}, ensure_ascii=False))
+            continue
         hits = searcher.search(text, cfg.top_k, method=method, filters=filters)
         click.echo(json.dumps(hits_json(query_id, text, hits), ensure_ascii=False) if as_json else hits_text(hits))
+    failed = sum(error is not None for *_, error in rows)
+    if failed:
+        raise UserError(f"{failed} of {len(rows)} lines of {batch} could not be searched (their error objects are "
+                        "in the output)")
 
 
 @click.command()

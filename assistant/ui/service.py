@@ -31,12 +31,19 @@ def friendly(exc: AssistantError) -> str:
     """A library error in the UI's language (the library's English kept in brackets)."""
     if isinstance(exc, QueryError) and exc.reason == "empty":
         return "السؤال فارغ. اكتب سؤالاً بالعربية أو الإنجليزية، أو اختر أحد الأمثلة. (empty question)"
+    if isinstance(exc, QueryError) and exc.reason == "unencodable":
+        return "يحتوي السؤال على رموز غير صالحة؛ اكتبه أو الصقه من جديد. (invalid characters)"
     if isinstance(exc, QueryError) and exc.reason == "too_long":
         return (f"السؤال طويل جداً ({exc.length} حرفاً)؛ الحد الأقصى {exc.limit} حرف. "
                 f"اختصره إلى جملة أو جملتين. (question too long)")
     if isinstance(exc, IndexBusyError):
         return f"⏳ الفهرس قيد التحديث الآن؛ أعد المحاولة بعد قليل. ({exc})"
     return f"تعذّر تنفيذ الطلب. ({exc})"
+
+
+def echo(question) -> str:
+    """The question as the API may send it back: text only, invalid characters replaced."""
+    return question.encode("utf-8", "replace").decode("utf-8") if isinstance(question, str) else ""
 
 
 def api_safe(value):
@@ -76,8 +83,15 @@ class UIService:
         """Top ``k`` hits (reprints folded by the library) and the searcher used; ``filters`` are
         ``Filters.parse`` strings ("doc:ID", "outlet:NAME", "since:DATE", "until:DATE")."""
         searcher = self.live.current()
-        k = max(1, min(int(k or self.config.top_k), self.config.max_results))
-        return searcher.search(question, k, filters=Filters.parse(filters)), searcher
+        return searcher.search(question, self._count(k, self.config.top_k), filters=Filters.parse(filters)), searcher
+
+    def _count(self, k, default: int) -> int:
+        """``k`` from a form or an API call, within 1..max_results; QueryError when it is no number."""
+        try:
+            k = int(k or default)
+        except (TypeError, ValueError):
+            raise QueryError(f"k must be a whole number, not {str(k)[:20]!r}") from None
+        return max(1, min(k, self.config.max_results))
 
     def search(self, question: str, k: int = DEFAULTS.top_k, filters=None) -> str:
         """Result cards as HTML (the search view)."""
@@ -95,11 +109,11 @@ class UIService:
         """Search the documents; returns {"query", "results": [...], "error"} as JSON."""
         message = self.problem(question)
         if message:
-            return {"query": question if isinstance(question, str) else "", "results": [], "error": message}
+            return {"query": echo(question), "results": [], "error": message}
         try:
             hits, _ = self.hits(question, k, sources)
         except AssistantError as exc:
-            return {"query": question, "results": [], "error": friendly(exc)}
+            return {"query": echo(question), "results": [], "error": friendly(exc)}
         return api_safe({"query": question, "results": [h.to_dict() for h in hits], "error": None})
 
     def open_citation(self, cite: str, question: str = "") -> str:
@@ -138,12 +152,12 @@ class UIService:
         """Answer a question from the documents; returns the answer JSON with numbered citations."""
         message = self.problem(question)
         if message:
-            return {"question": question if isinstance(question, str) else "", "found": False,
+            return {"question": echo(question), "found": False,
                     "error": message}
         try:
-            answer = self.answer(question.strip(), max(1, min(int(k or self.config.answer_k), self.config.max_results)))
+            answer = self.answer(question.strip(), self._count(k, self.config.answer_k))
         except AssistantError as exc:
-            return {"question": question, "found": False, "error": friendly(exc)}
+            return {"question": echo(question), "found": False, "error": friendly(exc)}
         return api_safe({**answer.to_dict(), "found": bool(answer.found), "error": None})
 
     def examples(self) -> list[str]:
