@@ -100,7 +100,7 @@ def main() -> None:
     parser.add_argument("--skip-bm25", action="store_true")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    # As assistant.embed does for the product; set before torch and faiss load OpenMP.
+    # As assistant.embedding.embedder does for the product; set before torch and faiss load OpenMP.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     import bm25s
     import torch

@@ -1,7 +1,7 @@
 """HTML fragments for the UI: result cards, the sources panel, answers.
 
 Pure functions of records (no Gradio), so they are unit-tested without a server. All text
-passes through :mod:`assistant.render`, which escapes it.
+passes through :mod:`assistant.ui.render`, which escapes it.
 """
 
 from __future__ import annotations
