@@ -61,7 +61,7 @@ class LexicalIndex:
         return {t: float(np.log(1.0 + (n - len(docs) + 0.5) / (len(docs) + 0.5)))
                 for t in dict.fromkeys(self.query_terms(query)) for docs in [self._postings(t)]}
 
-    def match_share(self, query: str) -> np.ndarray:
+    def match_share(self, query: str, weights: dict[str, float] | None = None) -> np.ndarray:
         """Per passage, the idf-weighted share of the question's distinct terms it contains.
 
         Terms missing from the corpus count in the denominator with the highest idf, so an
@@ -70,7 +70,7 @@ class LexicalIndex:
         covers, on a scale (0..1) that is comparable across questions, unlike raw BM25.
         """
         share = np.zeros(self.size, dtype=np.float32)
-        weights = self.term_weights(query)
+        weights = self.term_weights(query) if weights is None else weights  # the caller's, when it has them
         total = sum(weights.values())
         if not weights or not self.size or total <= 0:
             return share

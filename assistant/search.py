@@ -133,15 +133,17 @@ class Searcher:
             ordered = list(zip(dense.ids.tolist(), dense.scores.tolist(), strict=True))
         elif method == "bm25":
             ordered = list(zip(lexical.ids.tolist(), lexical.scores.tolist(), strict=True))
-        else:
+        weights = self.index.lexical.term_weights(query) if method != "dense" else {}
+        if method == "hybrid":
             # An English question over Arabic text matches no term: match is all zeros and the
             # dense order stands unchanged.
-            match = self.index.lexical.match_share(query)
+            match = self.index.lexical.match_share(query, weights)
             per_method["match"] = match
             ordered = fuse_scores(dense, lexical, match, self.match_weight)
         if keep:
             ordered = [(i, sc) for i, sc in ordered if keep(self.index.passages[i].doc_id)]
-        weights = self.index.lexical.term_weights(query) if method != "dense" and self.evidence else {}
+        if not self.evidence:
+            weights = {}
         evidence: dict[int, tuple[int, int]] = {}
         signals: dict[int, dict[str, float]] = {}
         if method != "bm25" and self.evidence:
