@@ -55,24 +55,6 @@ class SentenceIndex:
             vectors[todo] = embed(texts)
         return cls(spans, vectors.astype(np.float16), len(passages))
 
-    def best(self, query_vec: np.ndarray, rows: list[int]) -> list[tuple[float, int]]:
-        """For each passage row, its best sentence's cosine with the question and that sentence's
-        index (-1 and cosine -1 for a passage without sentences)."""
-        out = []
-        q = np.asarray(query_vec, dtype=np.float32)
-        for r in rows:
-            a, b = int(self.ptr[r]), int(self.ptr[r + 1])
-            if a == b:
-                out.append((-1.0, -1))
-                continue
-            sims = self.vectors[a:b].astype(np.float32) @ q
-            j = int(np.argmax(sims))
-            out.append((float(sims[j]), a + j))
-        return out
-
-    def span(self, j: int) -> tuple[int, int]:
-        return int(self.spans[j][1]), int(self.spans[j][2])
-
     def texts_and_vectors(self, passages: list[Passage], texts: Mapping[str, str]):
         """(sentence text, vector) pairs, for reusing vectors of unchanged text; ``texts``: doc_id -> text."""
         for (i, a, b), vec in zip(self.spans, self.vectors, strict=True):
