@@ -64,8 +64,12 @@ def writable_folder(index_dir: Path) -> None:
         probe.touch()
         probe.unlink()
     except OSError as exc:
-        raise IndexStateError(f"cannot write to {index_dir} ({exc.strerror or type(exc).__name__}); "
-                              "use a folder you may write to") from None
+        raise _unwritable(index_dir, exc) from None
+
+
+def _unwritable(index_dir: Path, exc: OSError) -> IndexStateError:
+    return IndexStateError(f"cannot write to {index_dir} ({exc.strerror or type(exc).__name__}); "
+                           "use a folder you may write to")
 
 
 def _acquire(index_dir: Path) -> int:
@@ -73,8 +77,7 @@ def _acquire(index_dir: Path) -> int:
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
-        raise IndexStateError(f"cannot write to {index_dir} ({exc.strerror or type(exc).__name__}); "
-                              "use a folder you may write to") from None
+        raise _unwritable(index_dir, exc) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
