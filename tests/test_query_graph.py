@@ -98,14 +98,17 @@ def graph_embedder(real_embedder, tmp_path_factory):
     from assistant.embedding.cache import QueryCache
 
     old_env, old_cache = os.environ.get("ASSISTANT_CACHE_DIR"), real_embedder.cache
+    old_runtime = real_embedder.runtime, real_embedder.ov, real_embedder.graph_status
     os.environ["ASSISTANT_CACHE_DIR"] = str(tmp_path_factory.mktemp("graph-cache"))
     real_embedder.cache = QueryCache(0)
+    real_embedder.runtime, real_embedder.ov = "torch", None  # the compiled graph is PyTorch's fast path
     try:
         real_embedder.use_query_graph(build=True, report=lambda _: None).join(timeout=1500)
         assert real_embedder.graph_status == "ready", real_embedder.graph_status
         yield real_embedder
     finally:
-        real_embedder.graph, real_embedder.graph_status, real_embedder.cache = None, "off", old_cache
+        real_embedder.graph, real_embedder.cache = None, old_cache
+        real_embedder.runtime, real_embedder.ov, real_embedder.graph_status = old_runtime
         if old_env is None:
             os.environ.pop("ASSISTANT_CACHE_DIR", None)
         else:

@@ -46,9 +46,10 @@ def package_path(cache_dir: Path, weights_hash: str, precision: str) -> Path:
 
     import torch
 
-    from .cpu import cpu_flags
+    from .cpu import cpu_flags, restricted_to_avx2
 
     cpu = hashlib.sha256(" ".join(sorted(cpu_flags())).encode()).hexdigest()[:10]
+    cpu += "-avx2" if restricted_to_avx2() else ""  # kernels restricted: a different build
     name = f"{weights_hash}-{precision}-torch{torch.__version__}-{platform.machine()}-{cpu}-{VERSION}.pt2"
     return cache_dir / "query-graph" / name
 
