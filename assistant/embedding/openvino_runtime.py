@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
-import sys
 import threading
 import time
 import warnings
@@ -43,42 +41,15 @@ def ir_path(cache_dir: Path, weights_hash: str) -> Path:
     return cache_dir / "openvino" / f"{weights_hash}-openvino{version('openvino')}-{VERSION}.xml"
 
 
-def _encoder_module(model):
-    """Transformer → masked mean pooling → Dense heads, from token vectors and the attention mask."""
-    import torch
-
-    from .query_graph import check_layout
-
-    check_layout(model)
-    body = model[0].model
-    heads = [m for m in model if type(m).__name__ == "Dense"]
-
-    class Encoder(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.body = body
-            self.heads = torch.nn.ModuleList(heads)
-
-        def forward(self, embeds, attention_mask):
-            hidden = self.body(inputs_embeds=embeds, attention_mask=attention_mask).last_hidden_state
-            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-            vec = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1)
-            for head in self.heads:
-                vec = head({"sentence_embedding": vec})["sentence_embedding"]
-            return vec.float()
-
-    return Encoder().eval()
-
-
 def convert(model, target: Path) -> float:
     """Export ``model`` (loaded in fp32) and save it as an OpenVINO IR at ``target``; seconds taken."""
     import openvino as ov
     import torch
 
-    from .query_graph import token_embeddings, tokenize
+    from .query_graph import encoder_module, token_embeddings, tokenize
 
     t0 = time.perf_counter()
-    module = _encoder_module(model)
+    module = encoder_module(model)
     features = tokenize(model, PROBE)
     with torch.inference_mode():
         embeds = token_embeddings(model, PROBE)
@@ -162,23 +133,12 @@ def verify(encoder: OpenVINOEncoder, model) -> float:
 
 
 def convert_in_subprocess(folder: Path, target: Path, timeout: float = 1800) -> None:
-    """Run ``compile --openvino`` in a child process (log beside ``target``): the conversion loads its own fp32
-    copy of the weights, and its memory is returned when it ends."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    log_file = target.with_suffix(".log")
-    root = str(Path(__file__).resolve().parents[2])  # so the child imports this copy
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
-    cmd = [sys.executable, "-m", "assistant.embedding.compile", "--openvino", "--model-path", str(folder),
-           "--out", str(target)]
-    try:
-        with open(log_file, "w", encoding="utf-8") as out:
-            done = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, timeout=timeout)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise GraphError(f"converting the model for OpenVINO did not finish: {exc}") from exc
-    if done.returncode != 0 or not target.is_file():
-        lines = log_file.read_text(encoding="utf-8", errors="replace").strip().splitlines()
-        raise GraphError(f"converting the model for OpenVINO failed ({lines[-1] if lines else done.returncode}); "
-                         f"log: {log_file}")
+    """Run ``compile --openvino`` in a child process: the conversion loads its own fp32 copy of the
+    weights, and its memory is returned when it ends."""
+    from .query_graph import run_compile
+
+    run_compile(["--openvino", "--model-path", str(folder), "--out", str(target)], target,
+                "converting the model for OpenVINO", timeout)
 
 
 def load(embedder, cache_dir: Path, threads: int = 0) -> OpenVINOEncoder:
