@@ -7,7 +7,7 @@ values) from their caller, and the interfaces build it once with ``Config.from_e
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from .errors import ConfigError
@@ -41,6 +41,9 @@ class Config:
     uploads: int = 1  # 0 = no upload panel in the UI (ASSISTANT_UPLOADS=0)
     upload_max_mb: int = 20  # per uploaded file
     upload_max_files: int = 20  # per upload
+    remote: int = 1  # 1 = `search`/`ask` send the question to a server running on the same index
+    user: str = ""  # sign-in for that server when it has users (ASSISTANT_USER)
+    password: str = field(default="", repr=False)  # (ASSISTANT_PASSWORD; never printed)
 
     @classmethod
     def from_env(cls, **overrides) -> Config:
