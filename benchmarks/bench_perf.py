@@ -209,14 +209,14 @@ def main() -> None:
     import os
     from dataclasses import replace
 
-    from assistant.config import DEFAULTS
+    from assistant.config import DEFAULTS, Config
     from assistant.embedding.cpu import bf16_supported, cpu_class
-    from assistant.embedding.embedder import SentenceTransformerEmbedder
+    from assistant.embedding.embedder import SentenceTransformerEmbedder, make_embedder
     from assistant.search import Searcher
     from assistant.store import load_index
 
     logging.basicConfig(level=logging.WARNING)
-    load_s, ours = timed(SentenceTransformerEmbedder)  # the default: precision and runtime auto; imports torch
+    load_s, ours = timed(make_embedder, Config.from_env())  # the default: precision and runtime auto
     import torch
 
     print(f"machine: {machine()}; torch threads {torch.get_num_threads()}, "
@@ -227,12 +227,12 @@ def main() -> None:
     emb = {default: ours}
     for p in ("fp32", "bf16", "int8") if bf16_supported() else ("fp32", "int8"):
         if f"ours {p}" != default:
-            emb[f"ours {p}"] = SentenceTransformerEmbedder(precision=p, query_cache=0, runtime="torch")
+            emb[f"ours {p}"] = SentenceTransformerEmbedder(precision=p, query_cache=0)
     ours.cache.size = 0  # timing runs must not be answered from the cache
     fp32 = emb["ours fp32"]
     print(f"model load: {load_s:.1f} s; default precision: {ours.precision}, runtime: {ours.runtime}", flush=True)
     # PyTorch's fast path: the same model with its compiled query graph (compiled now if not cached).
-    fast = SentenceTransformerEmbedder(query_cache=0, runtime="torch")
+    fast = SentenceTransformerEmbedder(query_cache=0)
     graph_s, _ = timed(lambda: fast.use_query_graph(build=True, report=print).join())
     print(f"compiled query path: {fast.graph_status} after {graph_s:.0f} s", flush=True)
     have_graph = fast.graph is not None

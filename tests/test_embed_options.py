@@ -156,26 +156,26 @@ def test_real_embedder_uses_the_detected_precision_and_cache(real_embedder):
 
 
 @pytest.mark.integration
-def test_openvino_runtime_gives_the_pytorch_vectors(real_embedder):
-    """Where ``auto`` runs the model in OpenVINO, documents and questions (batches of mixed length)
-    get PyTorch's vectors; elsewhere the runtime is PyTorch."""
+def test_openvino_runtime_gives_the_pytorch_vectors(real_embedder, torch_embedder):
+    """Where ``auto`` runs the model in OpenVINO (no PyTorch copy of the model loaded), documents and
+    questions (batches of mixed length) get PyTorch's vectors; elsewhere the runtime is PyTorch."""
     from assistant.embedding.cpu import resolve_runtime
 
     assert real_embedder.runtime == resolve_runtime("auto", real_embedder.precision)
     if real_embedder.runtime != "openvino":
-        assert real_embedder.ov is None
+        assert real_embedder is torch_embedder
         return
-    texts = ["قال المتحدث إن الاجتماع عقد في المدينة بحضور مئات الأشخاص. " * n for n in (1, 3, 9)] + ["نص"]
-    old_cache, real_embedder.cache = real_embedder.cache, QueryCache(0)
+    assert not hasattr(real_embedder, "model")
+    texts = ["قال المتحدث إن الاجتماع عقد في المدينة بحضور مئات الأشخاص. " * n for n in (1, 3, 9)] + ["نص", "x"]
+    caches = real_embedder.cache, torch_embedder.cache
+    real_embedder.cache = torch_embedder.cache = QueryCache(0)
     try:
         ov_docs, ov_queries = real_embedder.embed_documents(texts), real_embedder.embed_queries(texts)
-        ov, real_embedder.ov = real_embedder.ov, None
-        try:
-            pt_docs, pt_queries = real_embedder.embed_documents(texts), real_embedder.embed_queries(texts)
-        finally:
-            real_embedder.ov = ov
+        pt_docs, pt_queries = torch_embedder.embed_documents(texts), torch_embedder.embed_queries(texts)
     finally:
-        real_embedder.cache = old_cache
+        real_embedder.cache, torch_embedder.cache = caches
     assert np.sum(ov_docs * pt_docs, axis=1).min() > 0.999
     assert np.sum(ov_queries * pt_queries, axis=1).min() > 0.999
     assert np.sum(ov_docs * ov_queries, axis=1).max() < 0.999  # the two prompts still differ
+    alone = np.concatenate([real_embedder._encode([t], "") for t in texts])
+    assert np.sum(alone * real_embedder._encode(texts, ""), axis=1).min() > 0.9999  # padding changes nothing

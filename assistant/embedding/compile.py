@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import fcntl
+import json
 import logging
 import os
 import sys
@@ -56,9 +57,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def convert_openvino(model_path: str | None, out: Path | None, if_used: bool) -> int:
-    """Convert the model for OpenVINO into ``out`` (default: the cache), once."""
-    from .openvino_runtime import OpenVINOEncoder, convert, ir_path
-    from .openvino_runtime import verify as verify_ov
+    """Convert the model for OpenVINO (artifacts beside ``out``, default: the cache), once."""
+    from .openvino_runtime import Artifacts, convert
 
     try:
         if if_used and resolve_runtime("auto", resolve_precision("auto")) != "openvino":
@@ -66,18 +66,18 @@ def convert_openvino(model_path: str | None, out: Path | None, if_used: bool) ->
             return 0
         if not openvino_available():
             raise GraphError(f"OpenVINO is not installed: {OPENVINO_INSTALL}")
-        embedder = SentenceTransformerEmbedder(model_path, precision="fp32", query_cache=0, runtime="torch")
-        target = out or ir_path(default_cache_dir(), embedder.weights_hash)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(target.with_suffix(".lock"), "w") as lock:
+        embedder = SentenceTransformerEmbedder(model_path, precision="fp32", query_cache=0)
+        artifacts = Artifacts.beside(out) if out else Artifacts.at(default_cache_dir(), embedder.weights_hash)
+        artifacts.xml.parent.mkdir(parents=True, exist_ok=True)
+        with open(artifacts.xml.with_name(artifacts.xml.name + ".lock"), "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # a second process converting meanwhile waits, then reuses it
-            seconds = 0.0 if target.is_file() else convert(embedder.model, target)
-        cosine = verify_ov(OpenVINOEncoder(target, "fp32"), embedder.model)
-    except (GraphError, ModelError, OSError) as exc:
+            seconds = 0.0 if artifacts.complete() else convert(embedder.model, embedder.folder, artifacts)
+        cosine = json.loads(artifacts.meta.read_text(encoding="utf-8"))["cosine_to_pytorch"]
+    except (GraphError, ModelError, OSError, ValueError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     done = f"converted in {seconds:.0f} s" if seconds else "already converted"
-    print(f"OpenVINO model {done}: {target} (cosine to PyTorch {cosine:.5f})")
+    print(f"OpenVINO model {done}: {artifacts.xml} (cosine to PyTorch {cosine:.5f})")
     return 0
 
 

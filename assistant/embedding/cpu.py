@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from functools import lru_cache
 
 from ..errors import ModelError
@@ -56,6 +57,8 @@ def bf16_supported() -> bool:
     elsewhere bf16 is emulated and slower than fp32."""
     if cpu_class() != "avx512-bf16":
         return False
+    if "torch" not in sys.modules:  # an OpenVINO process never loads PyTorch; OpenVINO has its own kernels
+        return True
     import torch
 
     return bool(torch.backends.mkldnn.is_available())
