@@ -91,4 +91,7 @@ def test_search_many_matches_one_by_one_with_the_real_model(seeds_searcher, monk
     many = seeds_searcher.search_many(questions, 5)
     for question, hits in zip(questions, many, strict=True):
         one = seeds_searcher.search(question, 5)
-        assert [h.passage.passage_id for h in hits] == [h.passage.passage_id for h in one], question
+        # The same passages in the same order; bf16 rounding in a padded batch may only swap two
+        # passages whose scores are a near tie (< 0.005 apart).
+        for a, b in zip(hits, one, strict=True):
+            assert a.passage.passage_id == b.passage.passage_id or abs(a.score - b.score) < 0.005, question
