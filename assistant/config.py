@@ -40,6 +40,7 @@ class Config:
     uploads: int = 1  # 0 = no upload panel in the UI (ASSISTANT_UPLOADS=0)
     upload_max_mb: int = 20  # per uploaded file
     upload_max_files: int = 20  # per upload
+    upload_max_passages: int = 300  # per uploaded file: longer texts would hold the CPU for minutes
 
     @classmethod
     def from_env(cls, **overrides) -> Config:

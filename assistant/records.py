@@ -72,3 +72,8 @@ class Hit:
         return {"rank": self.rank, "score": round(float(self.score), 6), "passage_id": p.passage_id,
                 "text": p.text, "start": p.start, "end": p.end, "source": self.source.to_dict(),
                 "evidence": evidence, "also_in": [r.to_dict() for r in self.also_in]}
+
+
+def search_record(query_id, query: str, hits: list[Hit]) -> dict:
+    """One question's results as JSON: what `assistant search --json` prints and the HTTP API returns."""
+    return {"id": query_id, "query": query, "results": [h.to_dict() for h in hits]}
