@@ -147,7 +147,7 @@ def save_and_add(files: list[str], embedder_getter: Callable[[], object], config
         report = dataclasses.replace(
             report, duplicates=tuple((Path(f).name, d) for f, d in report.duplicates),
             skipped=tuple(_public(m, folder) for m in report.skipped))
-    return UploadResult(report, tuple(_public(m, folder, staging) for m in rejected))
+    return UploadResult(report, tuple(_public(m, staging, folder) for m in rejected))
 
 
 def _check(files: list[str], staging: Path, folder: Path, owner: str, config: Config,
