@@ -54,7 +54,9 @@ def layout(service):
                                           elem_id="search-question")
                     k = gr.Slider(1, 20, value=service.config.top_k, step=1, scale=1,
                                   label="عدد النتائج (results)", elem_id="search-k")
-                filters = gr.Dropdown(choices=service.filter_choices(), multiselect=True, value=[],
+                # Choices come with the page's load event, after sign-in: Gradio shows the API
+                # description (with a dropdown's choices) on its login page too.
+                filters = gr.Dropdown(choices=[], multiselect=True, value=[], allow_custom_value=True,
                                       label="تصفية حسب المصدر أو الوسيلة (filter by source/outlet)",
                                       elem_id="search-filter")
                 go = gr.Button("ابحث (search)", variant="primary", elem_id="search-button")
