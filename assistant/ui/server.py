@@ -124,12 +124,15 @@ def answers(host: str, port: int, timeout: float = 2.0) -> bool:
 
 
 def serve(config: Config, access: Access, host: str = "127.0.0.1", port: int = 7860,
-          announce: Callable[[str], None] = print) -> None:
-    """Serve until interrupted. The port comes up first (a "starting…" page), then the UI (index
-    and sources at once), then the model loads in the background ("loading the model…" until
-    then); ``announce`` is told when the port answers and when questions can be answered."""
+          announce: Callable[[str], None] = print, stop: threading.Event | None = None) -> None:
+    """Serve until interrupted (or ``stop`` is set). The port comes up first (a "starting…"
+    page), then the UI (index and sources at once), then the model loads in the background
+    ("loading the model…" until then); ``announce`` is told when the port answers and when
+    questions can be answered."""
     gate = _gate(config, access)
     server = _uvicorn(gate, host, port)
+    if stop is not None:
+        threading.Thread(target=lambda: (stop.wait(), setattr(server, "should_exit", True)), daemon=True).start()
 
     def boot() -> None:
         try:
