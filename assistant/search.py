@@ -104,25 +104,40 @@ class Searcher:
 
         Each hit carries its ``evidence``: the sentence that answers best (``_refine``).
         """
+        return self.search_many([query], k, method=method, filters=filters, fold=fold)[0]
+
+    def search_many(self, queries: list[str], k: int = DEFAULTS.top_k, *, method: str = "hybrid",
+                    filters: Filters | None = None, fold: bool = True) -> list[list[Hit]]:
+        """``search`` for each of ``queries``, the same hits, with the questions embedded together
+        (in the embedder's batches) and the dense index searched once for all of them: what
+        ``--batch``, the eval and the server's micro-batcher use. Every question is checked first;
+        one that cannot be searched raises QueryError before anything is embedded."""
         if method not in METHODS:
             raise QueryError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-        query = check_query(query, self.max_query_chars)
+        queries = [check_query(q, self.max_query_chars) for q in queries]
         if k < 1:
             raise QueryError("k must be at least 1")
         allowed = filters.allowed(self.index.documents) if filters else None
         keep = allowed.__contains__ if allowed is not None else None
-        n = len(self.index.passages)
         # A filter needs deeper lists (its documents may rank low); all of a small index, and a
         # bounded depth for a large one, where an approximate index scans only part anyway.
-        depth = min(n, max(self.candidates * 20, k)) if keep else max(self.candidates, k)
+        depth = min(len(self.index.passages), max(self.candidates * 20, k)) if keep else max(self.candidates, k)
+        if method == "bm25" or not queries:
+            return [self._rank(q, None, None, k, method, keep, depth, fold) for q in queries]
+        qvecs = self.embedder.embed_queries(queries)
+        scores, ids = self.index.dense.search_many(qvecs, depth)
+        return [self._rank(q, qvec, Ranking(i[i >= 0], s[i >= 0]), k, method, keep, depth, fold)
+                for q, qvec, s, i in zip(queries, qvecs, scores, ids, strict=True)]
+
+    def _rank(self, query: str, qvec: np.ndarray | None, dense: Ranking | None, k: int, method: str,
+              keep, depth: int, fold: bool) -> list[Hit]:
+        """One question's hits, from its vector and dense candidates (None for BM25 alone)."""
+        n = len(self.index.passages)
         per_method: dict[str, np.ndarray] = {}
-        if method in ("hybrid", "dense"):
-            qvec = self.embedder.embed_queries([query])[0]
-            scores, ids = self.index.dense.search(qvec, depth)
+        if dense is not None:
             dense_scores = np.full(n, -1.0, np.float32)
-            dense_scores[ids] = scores
+            dense_scores[dense.ids] = dense.scores
             per_method["dense"] = dense_scores
-            dense = Ranking(ids, scores)
         if method in ("hybrid", "bm25"):
             lex = self.index.lexical.scores(query)
             per_method["bm25"] = lex
@@ -147,7 +162,7 @@ class Searcher:
         evidence: dict[int, tuple[int, int]] = {}
         signals: dict[int, dict[str, float]] = {}
         if method != "bm25" and self.evidence:
-            ordered, evidence, signals = self._refine(qvec, ordered, per_method["dense"], ids, weights,
+            ordered, evidence, signals = self._refine(qvec, ordered, per_method["dense"], dense.ids, weights,
                                                       per_method.get("match"))
         hits: list[Hit] = []
         for idx, score in ordered:

@@ -72,3 +72,22 @@ def test_cli_batch_json_with_real_model(seeds_index, tmp_path):
         for r in row["results"]:
             assert _original(r["source"]["path"])[r["start"]:r["end"]] == r["text"]
             assert set(r["source"]) == {"doc_id", "path", "title", "outlet", "date", "url"}
+
+
+def test_search_many_matches_one_by_one_with_the_real_model(seeds_searcher, monkeypatch):
+    """Questions embedded in padded batches give the vectors and hits they get alone."""
+    import numpy as np
+
+    from assistant.embedding.cache import QueryCache
+
+    questions = [json.loads(line)["text"] for line in
+                 (ROOT.parent / "shared" / "eval" / "seeds_qa" / "queries.jsonl").read_text().splitlines() if line.strip()]
+    embedder = seeds_searcher.embedder
+    monkeypatch.setattr(embedder, "cache", QueryCache(0))  # every vector computed, none remembered
+    batched = embedder.embed_queries(questions)
+    alone = np.concatenate([embedder.embed_queries([q]) for q in questions])
+    assert float((batched * alone).sum(axis=1).min()) > 0.999
+    many = seeds_searcher.search_many(questions, 5)
+    for question, hits in zip(questions, many, strict=True):
+        one = seeds_searcher.search(question, 5)
+        assert [h.passage.passage_id for h in hits] == [h.passage.passage_id for h in one], question

@@ -66,3 +66,44 @@ def test_bad_queries_raise_query_error(searcher, bad):
 def test_unknown_method(searcher):
     with pytest.raises(QueryError, match="unknown method"):
         searcher.search("داعش", 5, method="magic")
+
+
+class CountingEmbedder(FakeEmbedder):
+    """The fake embedder, counting how many calls embed questions and how many questions each gets."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls: list[int] = []
+
+    def embed_queries(self, texts):
+        self.calls.append(len(texts))
+        return super().embed_queries(texts)
+
+
+QUESTIONS = ["كم عدد السيارات المفخخة؟", "متى بدأ الهجوم على السجن", "How many car bombs were used?",
+             "ما عدد القتلى", "مظلوم عبدي", "داعش"]
+
+
+def _ids(hits):
+    return [(h.passage.passage_id, round(h.score, 6), h.evidence, [r.source.doc_id for r in h.also_in]) for h in hits]
+
+
+@pytest.mark.parametrize("method", ["hybrid", "dense", "bm25"])
+@pytest.mark.parametrize("filtered", [False, True])
+def test_search_many_gives_the_same_hits_as_one_by_one(searcher, method, filtered):
+    doc = next(d for d in searcher.index.documents if d.startswith("003"))
+    filters = Filters(doc_ids=frozenset({doc})) if filtered else None
+    counting = CountingEmbedder()
+    batched = Searcher(searcher.index, counting)
+    many = batched.search_many(QUESTIONS, 5, method=method, filters=filters)
+    assert counting.calls == ([] if method == "bm25" else [len(QUESTIONS)])  # embedded together, once
+    for question, hits in zip(QUESTIONS, many, strict=True):
+        assert _ids(hits) == _ids(searcher.search(question, 5, method=method, filters=filters)), question
+
+
+def test_search_many_checks_every_question_before_embedding(searcher):
+    counting = CountingEmbedder()
+    with pytest.raises(QueryError):
+        Searcher(searcher.index, counting).search_many(["داعش", "  "], 5)
+    assert counting.calls == []
+    assert Searcher(searcher.index, counting).search_many([], 5) == []

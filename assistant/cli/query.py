@@ -88,12 +88,13 @@ def search(question, top_k, batch, as_json, method, docs, outlets, since, until,
     if question is not None:
         check_query(question, cfg.max_query_chars)  # fail before loading the model
     rows = _read_batch(batch, cfg.max_query_chars) if batch else [(None, question, None)]
-    searcher = open_searcher(cfg) if any(error is None for *_, error in rows) else None
+    good = [text for _, text, error in rows if error is None]
+    results = iter(open_searcher(cfg).search_many(good, cfg.top_k, method=method, filters=filters) if good else [])
     for query_id, text, error in rows:
         if error:
             click.echo(json.dumps({"id": query_id, "error": error}, ensure_ascii=False))
             continue
-        hits = searcher.search(text, cfg.top_k, method=method, filters=filters)
+        hits = next(results)
         click.echo(json.dumps(hits_json(query_id, text, hits), ensure_ascii=False) if as_json else hits_text(hits))
     failed = sum(error is not None for *_, error in rows)
     if failed:

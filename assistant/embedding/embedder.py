@@ -118,12 +118,16 @@ class SentenceTransformerEmbedder:
             vecs = graph.encode(self.model, [prompt + texts[0]])
             if vecs is not None:
                 return unit_rows(vecs, self.dim)
+        # Batches of similar length (longest first) pad little; rows come back in the given order.
+        order = np.argsort([-len(t) for t in texts], kind="stable")
         parts = []
         with torch.inference_mode():
             for i in range(0, len(texts), self.batch_size):
-                features = tokenize(self.model, [prompt + t for t in texts[i:i + self.batch_size]])
+                features = tokenize(self.model, [prompt + texts[j] for j in order[i:i + self.batch_size]])
                 parts.append(self.model(features)["sentence_embedding"].float().numpy())
-        return unit_rows(np.concatenate(parts), self.dim)
+        out = np.empty((len(texts), parts[0].shape[1]), np.float32)
+        out[order] = np.concatenate(parts)
+        return unit_rows(out, self.dim)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         return embed_missing(texts, self.cache, self._encode_queries, self.dim, key=str)
