@@ -88,7 +88,11 @@ def layout(service):
 
             upload_tab = _upload_tab(service) if service.config.uploads and service.access.uploads else None
 
-        search_args = dict(fn=service.search, inputs=[question, k, filters], outputs=results)
+        # With the micro-batcher, questions of concurrent users must reach it together to share a
+        # forward pass; it runs one pass at a time, so more events at once do not fight over the cores.
+        together = max(2, service.config.query_batch)
+        search_args = dict(fn=service.search, inputs=[question, k, filters], outputs=results,
+                           concurrency_limit=together)
         go.click(api_name="search_view", **search_args)
         question.submit(api_name="search_submit", api_visibility="private", **search_args)
         for b, q in zip(example_buttons, examples, strict=True):
@@ -97,7 +101,8 @@ def layout(service):
         results.select(_opener(service), inputs=question, outputs=doc_view, api_visibility="private",
                        concurrency_limit=None)
 
-        chat_args = dict(fn=service.chat, inputs=[chat_in, chatbot], outputs=[chatbot, chat_in, refs])
+        chat_args = dict(fn=service.chat, inputs=[chat_in, chatbot], outputs=[chatbot, chat_in, refs],
+                         concurrency_limit=together)
         ask.click(api_name="chat", **chat_args)
         chat_in.submit(api_name="chat_submit", api_visibility="private", **chat_args)
         for b, q in zip(chat_examples, examples[:3], strict=True):
@@ -129,8 +134,8 @@ def layout(service):
         demo.load(role, None, [who] + ([upload_tab] if upload_tab is not None else []),
                   api_visibility="private", queue=False)
 
-        gr.api(service.search_api, api_name="search")
-        gr.api(service.ask_api, api_name="ask")
+        gr.api(service.search_api, api_name="search", concurrency_limit=together)
+        gr.api(service.ask_api, api_name="ask", concurrency_limit=together)
         gr.api(service.open_citation, api_name="document", concurrency_limit=None)
     return demo
 

@@ -95,6 +95,11 @@ class UIService:
             self._attach(make_embedder(config))
 
     def _attach(self, embedder) -> None:
+        if self.config.query_batch > 1:  # concurrent users' questions share forward passes
+            from ..batcher import QueryBatcher
+
+            embedder = QueryBatcher(embedder, max_batch=self.config.query_batch,
+                                    wait_ms=self.config.query_batch_wait_ms)
         self.live = LiveSearcher(self.config.index_dir, embedder, self.config)
         self._early_index = None
         self._ready.set()

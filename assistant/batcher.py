@@ -1,0 +1,102 @@
+"""A micro-batcher for questions: concurrent searches have their questions embedded together.
+
+A server answering many users at once calls ``embed_queries([question])`` from many threads.
+:class:`QueryBatcher` wraps the embedder with the same interface: each call waits in a queue;
+one worker thread takes every question waiting (up to ``max_batch``, after at most ``wait_ms``
+for late-comers) and embeds them in one go, then hands each caller its row. Threads never run
+forward passes side by side (two passes on two cores only fight over them).
+
+Which path embeds a batch is measured, not assumed (``benchmarks/bench_batch.py``): below
+``eager_from`` questions, one compiled-graph call each (the graph takes one question and is
+~2x faster than eager for it); from ``eager_from`` on, one eager forward pass over the batch.
+Without a compiled graph every batch of two or more is one eager pass.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import Counter
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+# On the 2-core AMD EPYC server (bench_batch.py, README "Many users at once"), compiled one by
+# one stays ahead of one eager pass up to ~12 questions; at 16 the eager pass wins.
+EAGER_FROM = 12
+
+
+class _Request:
+    __slots__ = ("texts", "done", "result", "error")
+
+    def __init__(self, texts: list[str]):
+        self.texts = texts
+        self.done = threading.Event()
+        self.result: np.ndarray | None = None
+        self.error: BaseException | None = None
+
+
+class QueryBatcher:
+    """``embedder`` with concurrent ``embed_queries`` calls batched; everything else passes through."""
+
+    def __init__(self, embedder, *, max_batch: int = 16, wait_ms: float = 2.0, eager_from: int = EAGER_FROM):
+        self.inner = embedder
+        self.model_id, self.weights_hash, self.dim = embedder.model_id, embedder.weights_hash, embedder.dim
+        self.max_batch = max(1, max_batch)
+        self.wait = max(0.0, wait_ms) / 1000
+        self.eager_from = eager_from
+        self.sizes: Counter[int] = Counter()  # batch size -> how many batches ran (for benchmarks)
+        self._queue: queue.SimpleQueue[_Request] = queue.SimpleQueue()
+        self._worker = threading.Thread(target=self._run, name="query-batcher", daemon=True)
+        self._worker.start()
+
+    def __getattr__(self, name):  # use_query_graph, graph_status, precision, embed_documents, ...
+        return getattr(self.inner, name)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return self.inner.embed_queries(texts)
+        request = _Request(list(texts))
+        self._queue.put(request)
+        request.done.wait()
+        if request.error is not None:
+            raise request.error
+        return request.result
+
+    def _collect(self) -> list[_Request]:
+        batch = [self._queue.get()]
+        count = len(batch[0].texts)
+        deadline = time.monotonic() + self.wait
+        while count < self.max_batch:
+            try:
+                request = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            batch.append(request)
+            count += len(request.texts)
+        return batch
+
+    def _run(self) -> None:
+        while True:
+            batch = self._collect()
+            texts = list(dict.fromkeys(t for r in batch for t in r.texts))  # a repeated question once
+            try:
+                vectors = self._embed(texts)
+            except BaseException as exc:  # every caller gets the error; the worker carries on
+                for r in batch:
+                    r.error = exc
+                    r.done.set()
+                continue
+            row = {t: i for i, t in enumerate(texts)}
+            self.sizes[len(texts)] += 1
+            for r in batch:
+                r.result = vectors[[row[t] for t in r.texts]]
+                r.done.set()
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        if len(texts) == 1 or (len(texts) < self.eager_from and getattr(self.inner, "graph", None) is not None):
+            return np.concatenate([self.inner.embed_queries([t]) for t in texts])
+        return self.inner.embed_queries(texts)

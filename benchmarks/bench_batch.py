@@ -1,0 +1,105 @@
+"""How many questions should one forward pass embed? Batch sizes 1-16 on the compiled and eager paths.
+
+Usage:
+    .venv/bin/python benchmarks/bench_batch.py [--sizes 1,2,4,8,16] [--repeat 5]
+
+For each batch size N (N different questions from the eval sets, no query cache), the time to
+embed all N:
+- compiled: N calls of the compiled query graph (it takes one question at a time);
+- eager batched: one eager forward pass over the N questions (what the micro-batcher runs);
+- eager one by one: N eager calls.
+Prints ms per batch and per question (median of --repeat runs), the CPU and the load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def questions(n: int) -> list[str]:
+    import json
+
+    from assistant.config import Config
+
+    eval_dir = Config.from_env().eval_dir or Path(__file__).resolve().parent.parent.parent / "shared" / "eval"
+    out = []
+    for name in ("seeds_qa", "xquad_ar", "tydiqa_goldp_ar"):
+        path = Path(eval_dir) / name / "queries.jsonl"
+        if path.exists():
+            out += [json.loads(line)["text"] for line in path.read_text("utf-8").splitlines() if line.strip()]
+    if len(out) < n:
+        sys.exit(f"error: fewer than {n} questions in {eval_dir}")
+    return out
+
+
+def cpu_name() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown CPU"
+
+
+def timed(fn, repeat: int) -> float:
+    runs = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - t0)
+    return statistics.median(runs) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1,2,4,8,16")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+
+    from assistant.config import Config
+    from assistant.embedding.embedder import make_embedder
+    from assistant.embedding.query_graph import attach
+
+    emb = make_embedder(Config.from_env(query_cache=0))
+    attach(emb, build=False, report=lambda m: None)
+    graph = emb.graph
+    pool = questions(max(sizes) * (args.repeat + 1))
+    print(f"CPU: {cpu_name()}, {os.cpu_count()} cores; precision {emb.precision}; "
+          f"load average {os.getloadavg()[0]:.2f} at start; compiled graph: {emb.graph_status}")
+    print(f"{'N':>3} {'compiled ms':>12} {'eager batch ms':>15} {'eager 1-by-1 ms':>16}   per question: "
+          f"compiled / eager batch")
+    for n in sizes:
+        batches = iter(pool[i:i + n] for i in range(0, len(pool), n))
+
+        def eager_batch():
+            emb.graph = None
+            emb._encode_queries(next(batches)) if n > 1 else emb._encode_queries(next(batches))
+
+        def eager_one():
+            emb.graph = None
+            for q in next(batches):
+                emb._encode_queries([q])
+
+        def compiled():
+            emb.graph = graph
+            for q in next(batches):
+                emb._encode_queries([q])
+
+        emb._encode_queries(pool[:n])  # warm this shape
+        c = timed(compiled, args.repeat) if graph is not None else float("nan")
+        b = timed(eager_batch, args.repeat)
+        o = timed(eager_one, args.repeat) if n > 1 else b
+        emb.graph = graph
+        print(f"{n:>3} {c:>12.1f} {b:>15.1f} {o:>16.1f}   {c / n:7.1f} / {b / n:5.1f} ms")
+    print(f"load average {os.getloadavg()[0]:.2f} at the end")
+
+
+if __name__ == "__main__":
+    main()
