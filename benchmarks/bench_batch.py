@@ -19,6 +19,7 @@ import platform
 import statistics
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -47,13 +48,28 @@ def cpu_name() -> str:
     return platform.processor() or "unknown CPU"
 
 
-def timed(fn, repeat: int) -> float:
+def timed(fn, batches, repeat: int) -> float:
+    """Median ms of ``fn(batch)`` over ``repeat`` fresh batches."""
     runs = []
     for _ in range(repeat):
+        batch = next(batches)
         t0 = time.perf_counter()
-        fn()
+        fn(batch)
         runs.append(time.perf_counter() - t0)
     return statistics.median(runs) * 1000
+
+
+def one_pass(emb, texts: list[str]) -> None:
+    """One eager forward pass over ``texts``."""
+    emb.graph = None
+    emb._encode_queries(texts)
+
+
+def one_by_one(emb, graph, texts: list[str]) -> None:
+    """One call per question: the compiled graph's (``graph``) or the eager model's (None)."""
+    emb.graph = graph
+    for q in texts:
+        emb._encode_queries([q])
 
 
 def main() -> None:
@@ -77,25 +93,10 @@ def main() -> None:
           f"compiled / eager batch")
     for n in sizes:
         batches = iter(pool[i:i + n] for i in range(0, len(pool), n))
-
-        def eager_batch():
-            emb.graph = None
-            emb._encode_queries(next(batches)) if n > 1 else emb._encode_queries(next(batches))
-
-        def eager_one():
-            emb.graph = None
-            for q in next(batches):
-                emb._encode_queries([q])
-
-        def compiled():
-            emb.graph = graph
-            for q in next(batches):
-                emb._encode_queries([q])
-
         emb._encode_queries(pool[:n])  # warm this shape
-        c = timed(compiled, args.repeat) if graph is not None else float("nan")
-        b = timed(eager_batch, args.repeat)
-        o = timed(eager_one, args.repeat) if n > 1 else b
+        c = timed(partial(one_by_one, emb, graph), batches, args.repeat) if graph is not None else float("nan")
+        b = timed(partial(one_pass, emb), batches, args.repeat)
+        o = timed(partial(one_by_one, emb, None), batches, args.repeat) if n > 1 else b
         emb.graph = graph
         print(f"{n:>3} {c:>12.1f} {b:>15.1f} {o:>16.1f}   {c / n:7.1f} / {b / n:5.1f} ms")
     print(f"load average {os.getloadavg()[0]:.2f} at the end")

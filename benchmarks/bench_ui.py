@@ -168,8 +168,8 @@ def main() -> None:
     parser.add_argument("--solo", type=int, default=20, help="questions of the one-user runs")
     parser.add_argument("--auth", help="NAME:PASSWORD for a server with a users file")
     parser.add_argument("--no-baseline", action="store_true", help="skip the run without the micro-batcher")
-    parser.add_argument("--eval-dir", default=os.environ.get("ASSISTANT_EVAL_DIR") or str(ROOT.parent / "shared" / "eval"),
-                        help="where the eval sets' questions come from (default: $ASSISTANT_EVAL_DIR or ../shared/eval)")
+    parser.add_argument("--eval-dir", default=os.environ.get("ASSISTANT_EVAL_DIR") or ROOT.parent / "shared" / "eval",
+                        help="where the questions come from (default: $ASSISTANT_EVAL_DIR or ../shared/eval)")
     args = parser.parse_args()
     if not (1 <= args.users <= 64 and 1 <= args.rounds <= 20 and 1 <= args.solo <= 100):
         sys.exit("error: keep it bounded: --users 1..64, --rounds 1..20, --solo 1..100")
