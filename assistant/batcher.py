@@ -83,20 +83,34 @@ class QueryBatcher:
         while True:
             batch = self._collect()
             texts = list(dict.fromkeys(t for r in batch for t in r.texts))  # a repeated question once
-            try:
-                vectors = self._embed(texts)
-            except BaseException as exc:  # every caller gets the error; the worker carries on
-                for r in batch:
-                    r.error = exc
-                    r.done.set()
-                continue
-            row = {t: i for i, t in enumerate(texts)}
             self.sizes[len(texts)] += 1
-            for r in batch:
-                r.result = vectors[[row[t] for t in r.texts]]
-                r.done.set()
+            try:
+                if self._one_by_one(len(texts)):
+                    self._each(batch)
+                else:
+                    self._hand_out(batch, texts, self.inner.embed_queries(texts))
+            except BaseException as exc:  # every waiting caller gets the error; the worker carries on
+                for r in batch:
+                    if not r.done.is_set():
+                        r.error = exc
+                        r.done.set()
 
-    def _embed(self, texts: list[str]) -> np.ndarray:
-        if len(texts) == 1 or (len(texts) < self.eager_from and getattr(self.inner, "graph", None) is not None):
-            return np.concatenate([self.inner.embed_queries([t]) for t in texts])
-        return self.inner.embed_queries(texts)
+    def _one_by_one(self, n: int) -> bool:
+        return n == 1 or (n < self.eager_from and getattr(self.inner, "graph", None) is not None)
+
+    def _each(self, batch: list[_Request]) -> None:
+        """Compiled calls, one question at a time: each caller goes as soon as its vectors are done."""
+        known: dict[str, np.ndarray] = {}
+        for r in batch:
+            missing = [t for t in dict.fromkeys(r.texts) if t not in known]
+            for t in missing:
+                known[t] = self.inner.embed_queries([t])[0]
+            r.result = np.stack([known[t] for t in r.texts])
+            r.done.set()
+
+    @staticmethod
+    def _hand_out(batch: list[_Request], texts: list[str], vectors: np.ndarray) -> None:
+        row = {t: i for i, t in enumerate(texts)}
+        for r in batch:
+            r.result = vectors[[row[t] for t in r.texts]]
+            r.done.set()

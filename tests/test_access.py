@@ -97,3 +97,28 @@ def test_access_rules():
     for host in ("attacker.example", "", "10.0.0.6", "localhost.attacker.example"):
         assert not lan.host_allowed(host), host
     assert host_name("[::1]:7860") == "::1" and is_loopback("::1") and not is_loopback("0.0.0.0")
+
+
+def test_public_read_only_server_takes_no_upload_and_a_reader_no_write(tmp_path):
+    from assistant.config import Config
+    from assistant.corpus import add_paths
+    from assistant.embedding.embedder import FakeEmbedder
+    from assistant.errors import AccessError
+    from assistant.ui.service import UIService
+    from assistant.users import add_user
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.txt").write_text("نص قصير عن افتتاح جسر جديد.", "utf-8")
+    add_paths(tmp_path / "index", [tmp_path / "docs"], FakeEmbedder)
+    public = UIService(Config(index_dir=tmp_path / "index"), embedder=FakeEmbedder(),
+                       access=Access.for_server("0.0.0.0", public_read_only=True))
+    assert public.user(None).role == "reader"
+    with pytest.raises(AccessError, match="does not accept uploads"):
+        public.upload([str(tmp_path / "docs" / "a.txt")], None)
+    add_user(tmp_path / "users.json", "omar", "reader", "reader password")
+    signed = UIService(Config(index_dir=tmp_path / "index"), embedder=FakeEmbedder(),
+                       access=Access.for_server("127.0.0.1", tmp_path / "users.json"))
+    with pytest.raises(AccessError, match="sign in"):
+        signed.upload([], None)  # a request without a session
+    with pytest.raises(AccessError, match="reader"):
+        signed.remove("a", "omar")

@@ -152,3 +152,12 @@ def test_gradio_client_signs_in_and_keeps_working(server):
     client = gradio_client.Client(server[0], auth=READER, verbose=False)
     out = client.predict("عدد القتلى", 3, [], api_name="/search")
     assert out["error"] is None and len(out["results"]) == 3
+
+
+def test_gradio_refuses_an_upload_over_the_size_cap(server):
+    with httpx.Client(base_url=server[0]) as web:
+        assert web.post("/login", data={"username": EDITOR[0], "password": EDITOR[1]}).status_code == 200
+        small = web.post("/gradio_api/upload", files={"files": ("a.txt", "نص".encode())})
+        assert small.status_code == 200
+        big = web.post("/gradio_api/upload", files={"files": ("big.txt", b"x" * (1024 * 1024 + 1))})
+        assert big.status_code == 413  # the server's 1 MB per file (Config.upload_max_mb)

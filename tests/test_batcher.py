@@ -82,10 +82,12 @@ def test_with_a_compiled_graph_small_batches_go_one_by_one():
     inner = Slow()
     inner.graph = object()  # stands for a loaded compiled graph
     batcher = QueryBatcher(inner, max_batch=16, wait_ms=20, eager_from=4)
-    assert batcher._embed(["a", "b", "c"]).shape == (3, inner.dim)
-    assert inner.calls == [["a"], ["b"], ["c"]]
-    batcher._embed(["a", "b", "c", "d"])
-    assert inner.calls[-1] == ["a", "b", "c", "d"]
+    out, errors = ask_all(batcher, ["a", "b", "c"])
+    assert errors == {} and sorted(inner.calls) == [["a"], ["b"], ["c"]]
+    assert all(np.allclose(out[q], FakeEmbedder().embed_queries([q])) for q in out)
+    inner.calls.clear()
+    ask_all(batcher, ["a", "b", "c", "d"])
+    assert sorted(map(len, inner.calls))[-1] > 1  # four or more at once: one eager pass
 
 
 @pytest.mark.parametrize("name", ["model_id", "weights_hash", "dim"])
