@@ -6,10 +6,13 @@ one worker thread takes every question waiting (up to ``max_batch``, after at mo
 for late-comers) and embeds them in one go, then hands each caller its row. Threads never run
 forward passes side by side (two passes on two cores only fight over them).
 
-Which path embeds a batch is measured, not assumed (``benchmarks/bench_batch.py``): below
-``eager_from`` questions, one compiled-graph call each (the graph takes one question and is
-~2x faster than eager for it); from ``eager_from`` on, one eager forward pass over the batch.
-Without a compiled graph every batch of two or more is one eager pass.
+Which path embeds a batch is measured, not assumed (``benchmarks/bench_batch.py``, README "Many
+users at once"): the compiled query graph takes one question at a time, and on the 2-core server
+one compiled call per question beat one eager pass over the batch at every size from 2 to 16
+(e.g. 90 vs 107 ms per question at 8), so while the graph is loaded the batch goes one by one,
+each caller released as soon as its own vector is done (``eager_from`` can change that). Without
+the graph (while it compiles, with int8, or ``query_graph=0``) a batch is one eager pass, about
+half the time per question of eager calls one by one at 8-16 questions.
 """
 
 from __future__ import annotations
@@ -24,9 +27,6 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-# On the 2-core AMD EPYC server (bench_batch.py, README "Many users at once"), compiled one by
-# one stays ahead of one eager pass up to ~12 questions; at 16 the eager pass wins.
-EAGER_FROM = 12
 
 
 class _Request:
@@ -42,12 +42,12 @@ class _Request:
 class QueryBatcher:
     """``embedder`` with concurrent ``embed_queries`` calls batched; everything else passes through."""
 
-    def __init__(self, embedder, *, max_batch: int = 16, wait_ms: float = 2.0, eager_from: int = EAGER_FROM):
+    def __init__(self, embedder, *, max_batch: int = 16, wait_ms: float = 2.0, eager_from: int | None = None):
         self.inner = embedder
         self.model_id, self.weights_hash, self.dim = embedder.model_id, embedder.weights_hash, embedder.dim
         self.max_batch = max(1, max_batch)
         self.wait = max(0.0, wait_ms) / 1000
-        self.eager_from = eager_from
+        self.eager_from = eager_from  # batch size from which one eager pass beats the graph; None = never
         self.sizes: Counter[int] = Counter()  # batch size -> how many batches ran (for benchmarks)
         self._queue: queue.SimpleQueue[_Request] = queue.SimpleQueue()
         self._worker = threading.Thread(target=self._run, name="query-batcher", daemon=True)
@@ -96,7 +96,8 @@ class QueryBatcher:
                         r.done.set()
 
     def _one_by_one(self, n: int) -> bool:
-        return n == 1 or (n < self.eager_from and getattr(self.inner, "graph", None) is not None)
+        compiled = getattr(self.inner, "graph", None) is not None
+        return n == 1 or (compiled and (self.eager_from is None or n < self.eager_from))
 
     def _each(self, batch: list[_Request]) -> None:
         """Compiled calls, one question at a time: each caller goes as soon as its vectors are done."""

@@ -6,11 +6,13 @@ Usage:
     .venv/bin/python benchmarks/bench_ui.py --url http://127.0.0.1:7860/   # a running server
 
 It starts `assistant serve` (the real command, in its own process, on 127.0.0.1 only) twice:
-first as before this change (``ASSISTANT_QUERY_BATCH=1``: no micro-batcher) as the baseline,
-then as shipped; for each it reports the startup (page, model), then one REST user, N REST
-users and N gradio_client users: p50/p95 latency, searches per second and errors. Every
-question is a different one from the eval sets (so the query cache hides nothing). Bounded:
-at most 64 users, 20 rounds, 10 minutes per phase.
+(a) as before this change (``ASSISTANT_QUERY_BATCH=1``: no micro-batcher, 2 Gradio events at
+once) as the baseline, and (b) as shipped, reporting each one's startup (page, model); then it
+runs one REST user, N REST users, one gradio_client user and N gradio_client users, each phase
+against (a) then (b), so both see the same background load on a shared machine: p50/p95
+latency, searches per second (from when all users are connected) and errors. Every question is
+a different one from the eval sets (the query cache hides nothing). Bounded: at most 64 users,
+20 rounds, 10 minutes per phase.
 """
 
 from __future__ import annotations
@@ -125,38 +127,49 @@ def report(label: str, users: int, rounds: int, result) -> None:
         print(f"    {e}")
 
 
-def start_server(index: str, env_extra: dict[str, str]) -> tuple[subprocess.Popen, str]:
+def start_server(index: str, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    """`assistant serve` on a free 127.0.0.1 port, returned once the model (and, unless switched
+    off, the compiled query path) is in use."""
     from assistant.ui.server import free_port
 
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), **env_extra}
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--index", index, "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT), **env})
+    model, graph = False, env.get("ASSISTANT_QUERY_GRAPH", "1") == "0"
     for line in proc.stdout:
         if line.startswith("serving on"):
             print(f"  page answered {time.perf_counter() - t0:.1f} s after start", flush=True)
-        if line.startswith("model loaded"):
+        elif line.startswith("model loaded"):
             print(f"  model loaded {time.perf_counter() - t0:.1f} s after start", flush=True)
-            break
-        if line.startswith("error"):
+            model = True
+        elif "fast query path" in line and ("ready" in line or "unavailable" in line):
+            print(f"  {line.strip()} ({time.perf_counter() - t0:.1f} s)", flush=True)
+            graph = True
+        elif line.startswith("error"):
             sys.exit(line.strip())
-    time.sleep(3)  # the compiled query path attaches right after the model (it is cached)
+        if model and graph:
+            break
+    threading.Thread(target=proc.stdout.read, daemon=True).start()  # keep draining its output
     return proc, f"http://127.0.0.1:{port}/"
 
 
-def phases(url: str, args, pool: list[str], offset: int) -> None:
+def phases(servers: list[tuple[str, str]], args, pool: list[str]) -> None:
+    """Each phase against each server in turn (labels a, b, …), so all see the same background load."""
     auth = tuple(args.auth.split(":", 1)) if args.auth else None
-    rest, grad = Rest(url, auth), Gradio(url, auth)
-    run_users(1, 3, rest, pool[-3:])  # warm-up (not reported)
-    report("REST /api/v1/search", 1, args.solo, run_users(1, args.solo, rest, pool[offset:]))
-    offset += args.solo
-    report("REST /api/v1/search", args.users, args.rounds, run_users(args.users, args.rounds, rest, pool[offset:]))
-    offset += args.users * args.rounds
-    report("gradio_client /search", 1, args.solo, run_users(1, args.solo, grad, pool[offset:]))
-    offset += args.solo
-    report("gradio_client /search", args.users, args.rounds,
-           run_users(args.users, args.rounds, grad, pool[offset:]))
+    for _, url in servers:
+        run_users(1, 3, Rest(url, auth), pool[-3:])  # warm-up (not reported)
+    offset = 0
+    for kind, client, users, rounds in (("REST /api/v1/search", Rest, 1, args.solo),
+                                        ("REST /api/v1/search", Rest, args.users, args.rounds),
+                                        ("gradio_client /search", Gradio, 1, args.solo),
+                                        ("gradio_client /search", Gradio, args.users, args.rounds)):
+        for name, url in servers:
+            result = run_users(users, rounds, client(url, auth), pool[offset:])
+            offset += users * rounds  # every question once in the whole run: no cache hits
+            report(f"{name}: {kind}", users, rounds, result)
+        print(f"    (load average {os.getloadavg()[0]:.2f})", flush=True)
 
 
 def main() -> None:
@@ -168,6 +181,8 @@ def main() -> None:
     parser.add_argument("--solo", type=int, default=20, help="questions of the one-user runs")
     parser.add_argument("--auth", help="NAME:PASSWORD for a server with a users file")
     parser.add_argument("--no-baseline", action="store_true", help="skip the run without the micro-batcher")
+    parser.add_argument("--eager", action="store_true", help="both servers without the compiled query path "
+                                                               "(ASSISTANT_QUERY_GRAPH=0)")
     parser.add_argument("--eval-dir", default=os.environ.get("ASSISTANT_EVAL_DIR") or ROOT.parent / "shared" / "eval",
                         help="where the questions come from (default: $ASSISTANT_EVAL_DIR or ../shared/eval)")
     args = parser.parse_args()
@@ -176,23 +191,29 @@ def main() -> None:
     if args.url and not args.url.startswith(("http://127.0.0.1:", "http://localhost:")):
         sys.exit("error: load tests run against 127.0.0.1 only")
     pool = questions(Path(args.eval_dir))
-    if len(pool) < 2 * (args.solo * 2 + args.users * args.rounds * 2):
+    if len(pool) < 2 * (args.solo * 2 + args.users * args.rounds * 2) + 3:
         sys.exit(f"error: not enough distinct questions in {args.eval_dir}")
     from bench_batch import cpu_name
 
     print(f"CPU: {cpu_name()}, {os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f} (1 min) at start; "
           "shared machine", flush=True)
     if args.url:
-        phases(args.url, args, pool, 0)
+        phases([("given", args.url)], args, pool)
         return
-    runs = [("baseline: no micro-batcher (ASSISTANT_QUERY_BATCH=1)", {"ASSISTANT_QUERY_BATCH": "1"}, 0),
-            ("as shipped: micro-batcher on", {}, len(pool) // 2)]
-    for label, env, offset in runs[1 if args.no_baseline else 0:]:
-        print(f"{label}; load average {os.getloadavg()[0]:.2f}", flush=True)
-        proc, url = start_server(args.index, env)
-        try:
-            phases(url, args, pool, offset)
-        finally:
+    runs = [("a", "baseline: no micro-batcher (ASSISTANT_QUERY_BATCH=1)", {"ASSISTANT_QUERY_BATCH": "1"}),
+            ("b", "as shipped: micro-batcher on", {})][1 if args.no_baseline else 0:]
+    servers, procs = [], []
+    try:
+        for name, label, env in runs:
+            if args.eager:
+                env, label = {**env, "ASSISTANT_QUERY_GRAPH": "0"}, label + ", eager model (ASSISTANT_QUERY_GRAPH=0)"
+            print(f"{name} = {label}", flush=True)
+            proc, url = start_server(args.index, env)
+            procs.append(proc)
+            servers.append((name, url))
+        phases(servers, args, pool)
+    finally:
+        for proc in procs:
             proc.terminate()
             proc.wait(30)
     print(f"load average {os.getloadavg()[0]:.2f} at the end")
