@@ -180,3 +180,18 @@ def test_size_cap_per_file(index, incoming):
     result = upload(index, [big], upload_max_mb=1)
     assert result.rejected == ("big.txt: larger than 1 MB",)
     assert not any(Path(index / UPLOADS_DIR).glob("big*"))
+
+
+def test_gradio_temporary_copies_are_deleted_after_use(tmp_path, monkeypatch):
+    from assistant.ui.upload import discard
+
+    cache = tmp_path / "gradio-cache"
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(cache))
+    copy = cache / "3f2a" / "report.txt"  # Gradio keeps each upload in a folder of its own
+    copy.parent.mkdir(parents=True)
+    copy.write_text(STORY, "utf-8")
+    elsewhere = tmp_path / "user-file.txt"
+    elsewhere.write_text(STORY, "utf-8")
+    discard([str(copy), str(elsewhere)])
+    assert not copy.exists() and not copy.parent.exists() and cache.exists()
+    assert elsewhere.exists()  # only Gradio's own copies are touched
