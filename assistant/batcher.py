@@ -4,7 +4,9 @@ A server answering many users at once calls ``embed_queries([question])`` from m
 :class:`QueryBatcher` wraps the embedder with the same interface: each call waits in a queue;
 one worker thread takes every question waiting (up to ``max_batch``, after at most ``wait_ms``
 for late-comers) and embeds them in one go, then hands each caller its row. Threads never run
-forward passes side by side (two passes on two cores only fight over them).
+forward passes side by side (two passes on two cores only fight over them). It sits at the
+embedder, not at ``Searcher.search_many`` (one ``k`` and one filter set for all its questions),
+so searches with their own options and the answers' searches share batches too.
 
 Which path embeds a batch is measured, not assumed (``benchmarks/bench_batch.py``, README "Many
 users at once"): the compiled query graph takes one question at a time, and on the 2-core server
