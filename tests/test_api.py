@@ -138,10 +138,12 @@ def test_host_and_foreign_origin_are_refused(server):
     assert r.status_code == 403
 
 
-def test_openapi_page_lists_the_routes(server):
-    spec = httpx.get(server[0] + "/api/v1/openapi.json").json()
+def test_openapi_page_lists_the_routes_after_sign_in(server):
+    assert httpx.get(server[0] + "/api/v1/openapi.json").status_code == 401
+    spec = httpx.get(server[0] + "/api/v1/openapi.json", auth=READER).json()
     assert {"/search", "/ask", "/documents", "/documents/{doc_id}"} <= set(spec["paths"])
-    assert httpx.get(server[0] + "/api/v1/docs").status_code == 200
+    page = httpx.get(server[0] + "/api/v1/docs", auth=READER)
+    assert page.status_code == 200 and "/api/v1/openapi.json" in page.text
 
 
 def test_gradio_client_signs_in_and_keeps_working(server):

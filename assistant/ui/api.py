@@ -83,7 +83,7 @@ def api_app(service: UIService) -> FastAPI:
     app = FastAPI(title="Arabic document assistant API", version="1",
                   description="Search, ask and manage the documents of this server. Sign in with HTTP "
                               "Basic (the server's users file) when the server requires it.",
-                  docs_url="/docs", redoc_url=None, openapi_url="/openapi.json")
+                  docs_url=None, redoc_url=None, openapi_url=None)  # served below, behind the sign-in
     basic = HTTPBasic(auto_error=False, realm="assistant")
 
     @app.exception_handler(AssistantError)
@@ -166,6 +166,16 @@ def api_app(service: UIService) -> FastAPI:
     @app.delete("/documents/{doc_id:path}", summary="Remove a document you uploaded (editors)")
     def remove(doc_id: str, user: Annotated[User, Depends(writer)]) -> dict:
         return service.remove(doc_id, user.name)
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi(user: Annotated[User, Depends(signed_in)]) -> dict:
+        return app.openapi()
+
+    @app.get("/docs", include_in_schema=False)
+    def docs(user: Annotated[User, Depends(signed_in)]):
+        from fastapi.openapi.docs import get_swagger_ui_html
+
+        return get_swagger_ui_html(openapi_url="/api/v1/openapi.json", title=app.title)
 
     @app.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "DELETE", "PATCH"], include_in_schema=False)
     def unknown(rest: str):

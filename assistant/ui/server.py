@@ -136,12 +136,10 @@ def serve(config: Config, access: Access, host: str = "127.0.0.1", port: int = 7
 
     def boot() -> None:
         try:
-            if not gate.started.wait(60):
-                return
-            for _ in range(100):
-                if answers(host, port):
-                    break
-                time.sleep(0.1)
+            while not (gate.started.is_set() and answers(host, port)):  # said only once it is true
+                if server.should_exit:
+                    return
+                time.sleep(0.05)
             announce(f"serving on http://{host}:{port} (Ctrl+C to stop)")
             service = UIService(config, access=access, background=True,
                                 on_ready=lambda: announce("model loaded: search and ask are ready"))
