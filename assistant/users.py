@@ -33,6 +33,9 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 # (as a keyed digest, never the password) so HTTP Basic does not pay it on every request.
 _N, _R, _P = 2**14, 8, 1
 REMEMBER_SECONDS = 600
+# Password guessing: after this many wrong passwords for one name within the window, that name's
+# sign-ins are refused unchecked until the window has passed (also bounds the scrypt CPU spent).
+MAX_FAILURES, FAILURE_WINDOW = 5, 60.0
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,8 @@ class UserStore:
         self._users: dict[str, dict] = {}
         self._key = secrets.token_bytes(32)  # per process: remembered logins die with it
         self._remembered: dict[str, tuple[bytes, float]] = {}
+        self._failures: dict[str, list[float]] = {}
+        self.clock = time.monotonic
         self._refresh()
         if not self._users:
             raise ConfigError(f"{self.path} has no users; add one with: assistant user add NAME "
@@ -172,13 +177,22 @@ class UserStore:
         if entry is None or not isinstance(password, str):
             return None
         token = hmac.new(self._key, f"{name}\0{password}".encode("utf-8", "replace"), hashlib.sha256).digest()
+        now = self.clock()
         seen = self._remembered.get(name)
-        if seen and hmac.compare_digest(seen[0], token) and time.monotonic() - seen[1] < REMEMBER_SECONDS:
+        if seen and hmac.compare_digest(seen[0], token) and now - seen[1] < REMEMBER_SECONDS:
             return User(name, entry["role"])
+        with self._lock:
+            recent = [t for t in self._failures.get(name, []) if now - t < FAILURE_WINDOW]
+            self._failures[name] = recent
+        if len(recent) >= MAX_FAILURES:
+            return None
         if not check_password(password, entry["hash"]):
+            with self._lock:
+                self._failures.setdefault(name, []).append(now)
             return None
         with self._lock:
-            self._remembered[name] = (token, time.monotonic())
+            self._remembered[name] = (token, now)
+            self._failures.pop(name, None)
         return User(name, entry["role"])
 
     def user(self, name: str | None) -> User | None:

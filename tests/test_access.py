@@ -55,6 +55,23 @@ def test_store_follows_the_file_while_the_server_runs(tmp_path):
     assert store.authenticate("amina", "second password") is None and store.user("amina") is None
 
 
+def test_password_guessing_is_slowed_per_name(tmp_path):
+    from assistant.users import FAILURE_WINDOW, MAX_FAILURES
+
+    path = tmp_path / "users.json"
+    add_user(path, "amina", "editor", "right password")
+    add_user(path, "omar", "reader", "omar password")
+    store = UserStore(path)
+    now = [1000.0]
+    store.clock = lambda: now[0]
+    for _ in range(MAX_FAILURES):
+        assert store.authenticate("amina", "a guess") is None
+    assert store.authenticate("amina", "right password") is None  # refused unchecked for a while
+    assert store.authenticate("omar", "omar password") is not None  # other users are not affected
+    now[0] += FAILURE_WINDOW + 1
+    assert store.authenticate("amina", "right password") is not None
+
+
 def test_damaged_users_file_is_one_line(tmp_path):
     path = tmp_path / "users.json"
     path.write_text(json.dumps({"users": {"a": "b"}}), "utf-8")
