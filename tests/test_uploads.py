@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -138,25 +139,32 @@ def test_unfinished_copies_are_swept(index, incoming):
     assert sorted(p.name for p in folder.iterdir()) == [".owners.json", "bridge.txt"]
 
 
-def test_a_second_upload_while_one_runs_is_told_it_is_busy(index, incoming):
-    good = incoming / "bridge.txt"
-    good.write_text(STORY, "utf-8")
-    held, release = threading.Event(), threading.Event()
+@contextmanager
+def another_writer(index):
+    """Another thread holds the index's write lock (an upload or `add` in progress) meanwhile."""
+    events = threading.Event(), threading.Event()  # held, released
 
-    def hold():
+    def writer(held, release):
         with index_lock(index):
             held.set()
             release.wait(10)
 
-    t = threading.Thread(target=hold)
+    t = threading.Thread(target=writer, args=events)
     t.start()
-    held.wait(10)
+    events[0].wait(10)
     try:
-        with pytest.raises(IndexBusyError):
-            upload(index, [good])
+        yield
     finally:
-        release.set()
+        events[1].set()
         t.join()
+
+
+def test_a_second_upload_while_one_runs_is_told_it_is_busy(index, incoming):
+    good = incoming / "bridge.txt"
+    good.write_text(STORY, "utf-8")
+    with another_writer(index), pytest.raises(IndexBusyError, match="another task"):
+        upload(index, [good])
+    assert upload(index, [good]).report.added == ("bridge",)  # and goes through afterwards
 
 
 def test_remove_only_your_own_uploads(index, incoming):
