@@ -163,3 +163,12 @@ def test_gradio_refuses_an_upload_over_the_size_cap(server):
         assert small.status_code == 200
         big = web.post("/gradio_api/upload", files={"files": ("big.txt", b"x" * (1024 * 1024 + 1))})
         assert big.status_code == 413  # the server's 1 MB per file (Config.upload_max_mb)
+
+
+def test_upload_without_a_declared_length_is_refused(server):
+    def chunks():
+        yield b"--x\r\n"
+
+    r = httpx.post(server[0] + "/api/v1/documents", content=chunks(), auth=EDITOR,
+                   headers={"content-type": "multipart/form-data; boundary=x"})
+    assert r.status_code == 411 and "Content-Length" in r.json()["error"]

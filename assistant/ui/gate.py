@@ -27,10 +27,6 @@ STARTING_HTML = """<!doctype html><html lang="ar" dir="rtl"><head><meta charset=
 </body></html>"""
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class Gate:
     """Wraps the app of :func:`assistant.ui.server.make_app` once it is installed."""
 
@@ -65,29 +61,14 @@ class Gate:
         return await self._limited(scope, receive, send, limit, headers)
 
     async def _limited(self, scope, receive, send, limit: int, headers: dict):
-        message = f"the upload is larger than {limit // (1024 * 1024)} MB in all"
-        if int(headers.get(b"content-length", b"0") or 0) > limit:
-            return await _reply(scope, send, 413, message)
-        seen, started = 0, False
-
-        async def counted():
-            nonlocal seen
-            msg = await receive()
-            seen += len(msg.get("body", b""))
-            if seen > limit:
-                raise _TooLarge
-            return msg
-
-        async def watched(msg):
-            nonlocal started
-            started = started or msg["type"] == "http.response.start"
-            await send(msg)
-
-        try:
-            await self.app(scope, counted, watched)
-        except _TooLarge:
-            if not started:
-                await _reply(scope, send, 413, message)
+        """A body over ``limit`` is refused before it is read. The length must be declared: the
+        HTTP server never passes on more than the declared Content-Length."""
+        declared = headers.get(b"content-length", b"").decode("latin-1")
+        if scope["method"] in ("POST", "PUT") and not declared.isdigit():
+            return await _reply(scope, send, 411, "send the upload with a Content-Length header")
+        if declared.isdigit() and int(declared) > limit:
+            return await _reply(scope, send, 413, f"the upload is larger than {limit // (1024 * 1024)} MB in all")
+        return await self.app(scope, receive, send)
 
     async def _lifespan(self, receive, send):
         while True:
