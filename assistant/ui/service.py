@@ -120,6 +120,10 @@ class UIService:
             self.load_error = str(exc)
             log.error("the model could not be loaded: %s", exc)
             return
+        except Exception as exc:  # a bug, but the page must say so instead of "loading" for ever
+            self.load_error = f"{type(exc).__name__}: {exc}"
+            log.exception("the model could not be loaded")
+            return
         if on_ready is not None:
             on_ready()
 
