@@ -68,6 +68,27 @@ def test_page_answers_while_the_model_loads_then_search_works(tmp_path, monkeypa
         thread.join(20)
 
 
+def test_a_model_that_cannot_load_is_reported_not_loading_for_ever(tmp_path, monkeypatch):
+    from assistant.errors import ModelError, NotReadyError
+    from assistant.ui.service import UIService
+
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    add_paths(tmp_path / "index", [tmp_path / "seeds"], embedding.FakeEmbedder)
+
+    def broken(config):
+        raise ModelError("model files damaged; run: assistant model")
+
+    monkeypatch.setattr(embedding, "make_embedder", broken)
+    service = UIService(Config(index_dir=tmp_path / "index"), background=True)
+    assert "loading the model" in service.status()
+    service.start_loading()
+    _wait_for(lambda: service.load_error, 30)
+    assert "model files damaged" in service.status() and not service.ready
+    with pytest.raises(NotReadyError, match="could not be loaded"):
+        service.current()
+    assert service.sources()  # the sources stay readable
+
+
 @pytest.mark.integration
 def test_serve_command_with_the_real_model(seeds_index, tmp_path):
     """The real command, the real model: the page and the API answer before the model is loaded."""
