@@ -192,7 +192,7 @@ def _refusal(name: str, docs: list, problems: list[str], existing: dict[str, str
         return problems[0] if problems else f"{name}: no text found"
     for doc in docs:
         if doc.doc_id in claimed or (doc.doc_id in existing and existing[doc.doc_id] != own_origin):
-            what = "file name" if name.endswith(".txt") else "document id"
+            what = "file name" if name.endswith(".txt") else "file name or the id inside the file"
             return (f"{name}: the collection already has a document with the id {doc.doc_id!r}; "
                     f"change the {what} to add it as a new document")
     passages = sum(len(chunk_document(doc, config.max_passage_chars)) for doc in docs)
