@@ -64,7 +64,7 @@ def test_md_front_matter_id_of_an_existing_document_is_refused(index, incoming):
     evil = incoming / "note.md"
     evil.write_text(f"---\nid: {SEED}\ntitle: x\n---\n{STORY}\n", "utf-8")
     result = upload(index, [evil])
-    assert result.report is None and "document id" in result.rejected[0]
+    assert result.report is None and "the id inside the file" in result.rejected[0]
     assert texts(index) == before
 
 
