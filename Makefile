@@ -18,8 +18,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## create .venv and install the package (torch 2.13.0 CPU pinned)
 
-model: $(STAMP)  ## fetch, verify and cache the embedding model (skipped when ASSISTANT_MODEL_PATH is set)
+model: $(STAMP)  ## fetch, verify and cache the embedding model (skipped when ASSISTANT_MODEL_PATH is set); convert it for OpenVINO where that runs it
 	@if [ -n "$$ASSISTANT_MODEL_PATH" ]; then echo "using $$ASSISTANT_MODEL_PATH"; else $(PY) -m assistant.embedding.model_store; fi
+	@$(PY) -m assistant.embedding.compile --openvino --if-used
 
 index: model  ## build index/ from seeds/ unless a valid index is there
 	@$(BIN)/assistant check --index index >/dev/null 2>&1 || $(BIN)/assistant build --source seeds --index index

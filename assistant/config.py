@@ -7,7 +7,7 @@ values) from their caller, and the interfaces build it once with ``Config.from_e
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from .errors import ConfigError
@@ -33,6 +33,7 @@ class Config:
     max_query_chars: int = 2000
     threads: int = 0  # 0 = leave torch's default
     precision: str = "auto"  # embedding model: auto (bf16 where the CPU has it) | fp32 | bf16 | int8
+    runtime: str = "auto"  # what runs the model: auto (OpenVINO for bf16 on CPUs with native bf16) | torch | openvino
     embed_dim: int = 0  # Matryoshka truncation of vectors (512/256/128); 0 = all 768
     query_cache: int = 256  # recent query vectors kept in memory
     query_graph: int = 1  # 1 = the server compiles (once) and uses the fast query path; 0 = eager only
@@ -43,6 +44,9 @@ class Config:
     upload_max_mb: int = 20  # per uploaded file
     upload_max_files: int = 20  # per upload
     upload_max_passages: int = 300  # per uploaded file: longer texts would hold the CPU for minutes
+    remote: int = 1  # 1 = `search`/`ask` send the question to a server running on the same index
+    user: str = ""  # sign-in for that server when it has users (ASSISTANT_USER)
+    password: str = field(default="", repr=False)  # (ASSISTANT_PASSWORD; never printed)
 
     @classmethod
     def from_env(cls, **overrides) -> Config:

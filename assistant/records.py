@@ -19,6 +19,10 @@ class Source:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, d: dict) -> Source:
+        return cls(**{k: str(d.get(k) or "") for k in ("doc_id", "path", "title", "outlet", "date", "url")})
+
 
 @dataclass(frozen=True)
 class Document:
@@ -72,6 +76,16 @@ class Hit:
         return {"rank": self.rank, "score": round(float(self.score), 6), "passage_id": p.passage_id,
                 "text": p.text, "start": p.start, "end": p.end, "source": self.source.to_dict(),
                 "evidence": evidence, "also_in": [r.to_dict() for r in self.also_in]}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Hit:
+        """The hit a ``to_dict`` record describes (per-method scores are not in records)."""
+        source = Source.from_dict(d["source"])
+        passage = Passage(d["passage_id"], source.doc_id, int(d["start"]), int(d["end"]), d["text"])
+        evidence = (int(d["evidence"]["start"]), int(d["evidence"]["end"])) if d.get("evidence") else None
+        also = tuple(Reprint(Source.from_dict(r["source"]), int(r["start"]), int(r["end"]))
+                     for r in d.get("also_in", ()))
+        return cls(int(d["rank"]), float(d["score"]), passage, source, also_in=also, evidence=evidence)
 
 
 def search_record(query_id, query: str, hits: list[Hit]) -> dict:

@@ -2,13 +2,17 @@
 
 Usage: .venv/bin/python benchmarks/bench_perf.py [--queries 40] [--repeats 3] [--doc-sample 48]
 
-Prints, per corpus: index build passages/s, warm end-to-end query latency p50/p95
-(Searcher.search: embed + dense + BM25 + fuse) on the server's compiled query path and on the
-eager one, cold start to first answer and peak RSS;
+Prints the CPU class, then per corpus: index build passages/s, warm end-to-end query latency p50/p95
+(Searcher.search: embed + dense + BM25 + fuse) on the server's path (the OpenVINO runtime where
+``auto`` picks it, else PyTorch's compiled query graph) and on eager PyTorch, cold start to first
+answer and peak RSS; a 200-question ``search_many`` batch against single questions;
 then each embedding option beside its quality (MRR@10 on a fixed sample of pooled questions),
 and a plain baseline (sentence-transformers fp32 + util.semantic_search, bm25s defaults)
 measured in the same process on the same data, with our figures as ratios to it.
 The machine is shared: variants are interleaved round by round and medians reported.
+On an AVX-512 machine the whole benchmark then runs again in a child process with PyTorch's and
+oneDNN's kernels restricted to AVX2 (ATEN_CPU_CAPABILITY=avx2, ONEDNN_MAX_CPU_ISA=AVX2), so every
+figure exists for both CPU classes (``--no-avx2`` skips it).
 """
 
 from __future__ import annotations
@@ -197,34 +201,43 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=40, help="timed questions per variant")
     parser.add_argument("--repeats", type=int, default=3, help="repeats for builds, cold starts, throughput")
     parser.add_argument("--doc-sample", type=int, default=48, help="pooled passages timed per embedding run")
+    parser.add_argument("--batch", type=int, default=200, help="questions in the search_many batch")
+    parser.add_argument("--no-avx2", action="store_true",
+                        help="skip the second run with the kernels restricted to AVX2 (a child process)")
     args = parser.parse_args()
     import logging
     import os
     from dataclasses import replace
 
-    from assistant.config import DEFAULTS
-    from assistant.embedding.embedder import SentenceTransformerEmbedder
+    from assistant.config import DEFAULTS, Config
+    from assistant.embedding.cpu import bf16_supported, cpu_class
+    from assistant.embedding.embedder import SentenceTransformerEmbedder, make_embedder
     from assistant.search import Searcher
     from assistant.store import load_index
 
     logging.basicConfig(level=logging.WARNING)
-    load_s, ours = timed(SentenceTransformerEmbedder)  # the default: precision auto; imports torch
+    load_s, ours = timed(make_embedder, Config.from_env())  # the default: precision and runtime auto
     import torch
 
     print(f"machine: {machine()}; torch threads {torch.get_num_threads()}, "
           f"OMP_WAIT_POLICY {os.environ.get('OMP_WAIT_POLICY')}", flush=True)
-    emb = {f"ours {ours.precision}": ours}
-    for p in ("fp32", "bf16", "int8"):
-        if p != ours.precision:
+    restricted = {k: os.environ[k] for k in ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA") if k in os.environ}
+    print(f"CPU class: {cpu_class()}" + (f" (kernels restricted: {restricted})" if restricted else ""), flush=True)
+    default = f"ours {ours.precision}" + (" openvino" if ours.runtime == "openvino" else "")
+    emb = {default: ours}
+    for p in ("fp32", "bf16", "int8") if bf16_supported() else ("fp32", "int8"):
+        if f"ours {p}" != default:
             emb[f"ours {p}"] = SentenceTransformerEmbedder(precision=p, query_cache=0)
     ours.cache.size = 0  # timing runs must not be answered from the cache
     fp32 = emb["ours fp32"]
-    print(f"model load: {load_s:.1f} s; default precision: {ours.precision}", flush=True)
-    # The server's path: the same model with its compiled query graph (compiled now if not cached).
+    print(f"model load: {load_s:.1f} s; default precision: {ours.precision}, runtime: {ours.runtime}", flush=True)
+    # PyTorch's fast path: the same model with its compiled query graph (compiled now if not cached).
     fast = SentenceTransformerEmbedder(query_cache=0)
     graph_s, _ = timed(lambda: fast.use_query_graph(build=True, report=print).join())
     print(f"compiled query path: {fast.graph_status} after {graph_s:.0f} s", flush=True)
     have_graph = fast.graph is not None
+    # What the server answers with: the default runtime when it is OpenVINO, else the compiled graph.
+    server_emb = ours if ours.runtime == "openvino" else fast if have_graph else ours
     seeds, pooled = seeds_corpus(), pooled_corpus()
     rng = np.random.default_rng(11)
     sample = [pooled.passages[i].text for i in rng.choice(len(pooled.passages), args.doc_sample, replace=False)]
@@ -239,15 +252,15 @@ def main() -> None:
             folder, pps = build_and_time(corpus, ours, Path(tmp), args.repeats if rate is None else 1, rate)
             index = load_index(folder.parent / folder.name)
             indexes[corpus.name] = index
-            server = fast if have_graph else ours
-            variants = {"eager": Searcher(index, ours), **({"graph": Searcher(index, fast)} if have_graph else {}),
-                        "before": BeforeEvidence(Searcher(index, server, replace(DEFAULTS, evidence=0)))}
+            eager = emb.get(f"ours {ours.precision}", ours)  # PyTorch eager in the default precision
+            variants = {"eager": Searcher(index, eager), "server": Searcher(index, server_emb),
+                        "before": BeforeEvidence(Searcher(index, server_emb, replace(DEFAULTS, evidence=0)))}
             lat = query_latency(variants, questions[: args.queries // 2], rounds=2)
-            ms = lat["graph" if have_graph else "eager"]
+            ms = lat["server"]
             evidence_cost[corpus.name] = (median(ms), median(lat["before"]))
             cold_s, rss = cold_start(folder, questions[0], args.repeats)
             cold = f"{cold_s:.1f} | {rss:.0f}"
-            if have_graph:
+            if have_graph and server_emb is fast:
                 cold_g, rss_g = cold_start(folder, questions[0], args.repeats, graph=True)
                 cold = f"{cold_s:.1f} (with the compiled path: {cold_g:.1f}) | {rss:.0f} ({rss_g:.0f})"
             print(f"| {corpus.name} | {len(corpus.passages)} | {pps:.1f} | {median(ms):.0f} "
@@ -260,6 +273,10 @@ def main() -> None:
                   f"{now - before:+.1f} ms")
 
         index = indexes["pooled eval"]
+        batch_per_q, single = batch_vs_single(Searcher(index, server_emb), pooled, args.batch)
+        print(f"\nsearch_many, {args.batch} pooled questions in one call: {batch_per_q:.1f} ms per question; "
+              f"one question alone (same run, server path): p50 {single:.1f} ms; "
+              f"ratio {batch_per_q / single:.2f}", flush=True)
         searchers = {name: Searcher(index, e) for name, e in emb.items()}
         if have_graph:
             searchers[f"ours {fast.precision} + compiled query path"] = Searcher(index, fast)
@@ -280,19 +297,25 @@ def main() -> None:
         # Quality: the same sample of pooled questions, cached vectors per precision.
         qtexts = [q.text for q in pooled.queries]
         ptexts = [p.text for p in pooled.passages]
-        docs = {p: cached_vectors(emb[f"ours {p}"], "documents", ptexts) for p in ("fp32", "bf16")}
-        qv = {p: cached_vectors(emb[f"ours {p}"], "queries", qtexts) for p in ("fp32", "bf16", "int8")}
+        precisions = [p for p in ("fp32", "bf16") if f"ours {p}" in emb]
+        docs = {p: cached_vectors(emb[f"ours {p}"], "documents", ptexts) for p in precisions}
+        qv = {p: cached_vectors(emb[f"ours {p}"], "queries", qtexts) for p in (*precisions, "int8")}
+        combos = {p: (p, p) for p in precisions} | {"int8": (precisions[-1], "int8")}
+        if ours.runtime != "torch":
+            key = default.replace("ours ", "")
+            docs[key] = cached_vectors(ours, "documents", ptexts)
+            qv[key] = cached_vectors(ours, "queries", qtexts)
+            combos[key] = (key, key)
         base_lat = baseline_latency(fp32.model, docs["fp32"], pooled.passages, questions)
         base_dense, base_bm25 = baseline_mrr(fp32.model, pooled.passages, pooled.queries, docs["fp32"], qv["fp32"])
-        combos = {"fp32": ("fp32", "fp32"), "bf16": ("bf16", "bf16"), "int8": ("bf16", "int8")}
         mrr = {name: quality(index, fp32, pooled, docs[d], qv[q]) for name, (d, q) in combos.items()}
         if have_graph:  # one question at a time, as the server embeds them
             graph_qv = np.concatenate([fast.embed_queries([t]) for t in qtexts])
             mrr[f"{fast.precision} + compiled query path"] = quality(index, fp32, pooled,
                                                                      docs[fast.precision], graph_qv)
         for dim in (512, 256, 128):
-            mrr[f"bf16 dim {dim}"] = quality(index, fp32, pooled, _cut(docs["bf16"], dim),
-                                              _cut(qv["bf16"], dim))
+            mrr[f"{precisions[-1]} dim {dim}"] = quality(index, fp32, pooled, _cut(docs[precisions[-1]], dim),
+                                                          _cut(qv[precisions[-1]], dim))
 
     n_q = len(pooled.queries)
     ref = median(base_lat["baseline dense (fp32 + semantic_search)"])
@@ -307,18 +330,33 @@ def main() -> None:
               f"| {q[0]:.3f} | {q[1]:.3f} |")
     print(f"default ({ours.precision}) parts: query embedding p50 {median(embed_only):.0f} ms, dense search "
           f"p50 {median(search_only):.2f} ms, cached query embedding p50 {median(cache_hit):.3f} ms")
-    print("\nMatryoshka (bf16, quality only; index memory scales with dim)")
+    print(f"\nMatryoshka ({precisions[-1]}, quality only; index memory scales with dim)")
     for dim in (512, 256, 128):
-        print(f"  dim {dim}: MRR@10 hybrid {mrr[f'bf16 dim {dim}'][0]:.3f}, dense {mrr[f'bf16 dim {dim}'][1]:.3f}")
+        m = mrr[f"{precisions[-1]} dim {dim}"]
+        print(f"  dim {dim}: MRR@10 hybrid {m[0]:.3f}, dense {m[1]:.3f}")
     print(f"\nBuild side: document embedding, {args.doc_sample} pooled passages, median of {args.repeats}")
     print("| variant | passages/s | vs baseline | cosine to baseline | MRR@10 dense, docs+queries in it |"
           "\n|---|---|---|---|---|")
     for name, r in rates.items():
         p = name.replace("ours ", "")
-        q = base_dense if p == "baseline" else mrr[p][1] if p in ("fp32", "bf16") else float("nan")
+        q = base_dense if p == "baseline" else mrr[p][1] if p in mrr else float("nan")
         print(f"| {'baseline: sentence-transformers fp32 defaults' if name == 'baseline' else name} "
               f"| {r:.2f} | {r / rates['baseline']:.2f}x | {cosine[name]:.4f} | {q:.3f} |")
-    print(f"\npeak RSS of this benchmark process (5 models loaded): {peak_rss_mib():.0f} MiB")
+    print(f"\npeak RSS of this benchmark process ({len(emb) + 1} models loaded): {peak_rss_mib():.0f} MiB", flush=True)
+    if not args.no_avx2 and not restricted and cpu_class().startswith("avx512"):
+        print("\n=== the same benchmark with the kernels restricted to AVX2 (an AVX2 machine), in a child process ===",
+              flush=True)
+        env = {**os.environ, "ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2"}
+        subprocess.run([sys.executable, __file__, "--no-avx2", *sys.argv[1:]], env=env, check=False)
+
+
+def batch_vs_single(searcher, corpus, n: int) -> tuple[float, float]:
+    """ms per question of one ``search_many`` call on ``n`` pooled questions, and the median of
+    the same questions searched one at a time (fresh texts each way: no query cache answers)."""
+    texts = [q.text for q in corpus.queries][:n]
+    batch_s, _ = timed(searcher.search_many, [t + " ." for t in texts], 5)
+    alone = [timed(searcher.search, t + " ؛", 5)[0] * 1000 for t in texts[: max(20, n // 5)]]
+    return batch_s * 1000 / len(texts), median(alone)
 
 
 def _cut(vecs: np.ndarray, dim: int) -> np.ndarray:

@@ -34,10 +34,21 @@ def fake_embedder():
 
 @pytest.fixture(scope="session")
 def real_embedder():
-    """EmbeddingGemma from the verified cache or $ASSISTANT_MODEL_PATH (installed by `make model`)."""
+    """EmbeddingGemma from the verified cache or $ASSISTANT_MODEL_PATH (installed by `make model`),
+    in the runtime the product picks on this machine (OpenVINO or PyTorch)."""
+    from assistant.config import Config
+    from assistant.embedding.embedder import make_embedder
+
+    return make_embedder(Config.from_env())
+
+
+@pytest.fixture(scope="session")
+def torch_embedder(real_embedder):
+    """The model in PyTorch (the compiled query graph's runtime, and the reference for OpenVINO):
+    ``real_embedder`` itself where that runs in PyTorch."""
     from assistant.embedding.embedder import SentenceTransformerEmbedder
 
-    return SentenceTransformerEmbedder()
+    return real_embedder if real_embedder.runtime == "torch" else SentenceTransformerEmbedder()
 
 
 @pytest.fixture(scope="session")

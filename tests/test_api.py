@@ -172,3 +172,27 @@ def test_upload_without_a_declared_length_is_refused(server):
     r = httpx.post(server[0] + "/api/v1/documents", content=chunks(), auth=EDITOR,
                    headers={"content-type": "multipart/form-data; boundary=x"})
     assert r.status_code == 411 and "Content-Length" in r.json()["error"]
+
+
+def test_cli_search_is_answered_by_the_running_server(server, monkeypatch, tmp_path):
+    """`assistant search` on the server's index sends the question to its REST API (remote.py)."""
+    from click.testing import CliRunner
+
+    from assistant import remote
+    from assistant.cli import cli
+
+    url, root = server
+    monkeypatch.setenv("ASSISTANT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("ASSISTANT_USER", READER[0])
+    monkeypatch.setenv("ASSISTANT_PASSWORD", READER[1])
+    monkeypatch.setenv("ASSISTANT_MODEL_PATH", str(tmp_path / "no-model"))  # answering here would fail
+    announced = remote.announce(tmp_path / "cache", root / "index", url, sign_in=True)
+    try:
+        result = CliRunner().invoke(cli, ["search", "عدد القتلى في الهجوم", "-k", "3", "--json",
+                                          "--index", str(root / "index")])
+    finally:
+        remote.withdraw(announced)
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    direct = httpx.post(url + "/api/v1/search", json={"query": "عدد القتلى في الهجوم", "k": 3}, auth=READER).json()
+    assert record == direct

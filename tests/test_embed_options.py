@@ -15,6 +15,12 @@ from assistant.embedding.embedder import unit_rows
 from assistant.embedding.model_store import ModelError
 
 
+@pytest.fixture(autouse=True)
+def unrestricted(monkeypatch):
+    for name in cpu.RESTRICTIONS:
+        monkeypatch.delenv(name, raising=False)
+
+
 def test_auto_picks_bf16_only_where_the_cpu_has_it(monkeypatch):
     monkeypatch.setattr(cpu, "cpu_flags", lambda: frozenset({"avx2", "avx512f", "avx512_bf16"}))
     assert resolve_precision("auto") == "bf16"
@@ -30,6 +36,36 @@ def test_bf16_request_falls_back_to_fp32_with_a_warning(monkeypatch, caplog):
         assert resolve_precision("bf16") == "fp32"
     assert "no native bfloat16" in caplog.text
     assert resolve_precision("fp32") == "fp32" and resolve_precision("int8") == "int8"
+
+
+@pytest.mark.parametrize(("name", "value"), [("ATEN_CPU_CAPABILITY", "avx2"), ("ONEDNN_MAX_CPU_ISA", "AVX2")])
+def test_kernels_restricted_to_avx2_make_an_avx2_machine(monkeypatch, name, value):
+    monkeypatch.setattr(cpu, "cpu_flags", lambda: frozenset({"avx2", "avx512f", "avx512_bf16"}))
+    assert cpu.cpu_class() == "avx512-bf16" and resolve_precision("auto") == "bf16"
+    monkeypatch.setenv(name, value)
+    assert cpu.cpu_class() == "avx2" and resolve_precision("auto") == "fp32"
+    assert cpu.resolve_runtime("auto", "fp32") == "torch"
+    monkeypatch.setenv(name, "AVX512_CORE_BF16")  # a restriction that still allows bf16
+    assert cpu.cpu_class() == "avx512-bf16"
+
+
+def test_runtime_auto_picks_openvino_only_where_it_was_measured_to_pay(monkeypatch):
+    monkeypatch.setattr(cpu, "cpu_flags", lambda: frozenset({"avx2", "avx512f", "avx512_bf16"}))
+    monkeypatch.setattr(cpu, "openvino_available", lambda: True)
+    assert cpu.resolve_runtime("auto", "bf16") == "openvino"
+    assert cpu.resolve_runtime("auto", "int8") == "torch" and cpu.resolve_runtime("torch", "bf16") == "torch"
+    monkeypatch.setattr(cpu, "cpu_flags", lambda: frozenset({"avx2", "fma"}))
+    assert cpu.resolve_runtime("auto", "fp32") == "torch"
+    assert cpu.resolve_runtime("openvino", "fp32") == "openvino"  # asked for explicitly
+    monkeypatch.setattr(cpu, "openvino_available", lambda: False)
+    assert cpu.resolve_runtime("auto", "bf16") == "torch"
+    with pytest.raises(ModelError, match="pip install openvino"):
+        cpu.resolve_runtime("openvino", "bf16")
+    with pytest.raises(ModelError, match="fp32 or bf16, not int8"):
+        monkeypatch.setattr(cpu, "openvino_available", lambda: True)
+        cpu.resolve_runtime("openvino", "int8")
+    with pytest.raises(ModelError, match="unknown runtime"):
+        cpu.resolve_runtime("onnx", "fp32")
 
 
 def test_unknown_precision_is_a_model_error():
@@ -117,3 +153,29 @@ def test_real_embedder_uses_the_detected_precision_and_cache(real_embedder):
     again = real_embedder.embed_queries(["كم عدد السجناء الذين فروا؟"])
     assert real_embedder.cache.hits == hits + 1 and np.array_equal(first, again)
     assert abs(float(np.linalg.norm(first[0])) - 1.0) < 1e-5
+
+
+@pytest.mark.integration
+def test_openvino_runtime_gives_the_pytorch_vectors(real_embedder, torch_embedder):
+    """Where ``auto`` runs the model in OpenVINO (no PyTorch copy of the model loaded), documents and
+    questions (batches of mixed length) get PyTorch's vectors; elsewhere the runtime is PyTorch."""
+    from assistant.embedding.cpu import resolve_runtime
+
+    assert real_embedder.runtime == resolve_runtime("auto", real_embedder.precision)
+    if real_embedder.runtime != "openvino":
+        assert real_embedder is torch_embedder
+        return
+    assert not hasattr(real_embedder, "model")
+    texts = ["قال المتحدث إن الاجتماع عقد في المدينة بحضور مئات الأشخاص. " * n for n in (1, 3, 9)] + ["نص", "x"]
+    caches = real_embedder.cache, torch_embedder.cache
+    real_embedder.cache = torch_embedder.cache = QueryCache(0)
+    try:
+        ov_docs, ov_queries = real_embedder.embed_documents(texts), real_embedder.embed_queries(texts)
+        pt_docs, pt_queries = torch_embedder.embed_documents(texts), torch_embedder.embed_queries(texts)
+    finally:
+        real_embedder.cache, torch_embedder.cache = caches
+    assert np.sum(ov_docs * pt_docs, axis=1).min() > 0.999
+    assert np.sum(ov_queries * pt_queries, axis=1).min() > 0.999
+    assert np.sum(ov_docs * ov_queries, axis=1).max() < 0.999  # the two prompts still differ
+    alone = np.concatenate([real_embedder._encode([t], "") for t in texts])
+    assert np.sum(alone * real_embedder._encode(texts, ""), axis=1).min() > 0.9999  # padding changes nothing

@@ -79,9 +79,10 @@ def test_search_many_matches_one_by_one_with_the_real_model(seeds_searcher, monk
     import numpy as np
 
     from assistant.embedding.cache import QueryCache
+    from assistant.evaluate import find_eval_dir
 
-    questions = [json.loads(line)["text"] for line in
-                 (ROOT.parent / "shared" / "eval" / "seeds_qa" / "queries.jsonl").read_text().splitlines() if line.strip()]
+    lines = (find_eval_dir() / "seeds_qa" / "queries.jsonl").read_text(encoding="utf-8").splitlines()
+    questions = [json.loads(line)["text"] for line in lines if line.strip()]
     embedder = seeds_searcher.embedder
     monkeypatch.setattr(embedder, "cache", QueryCache(0))  # every vector computed, none remembered
     batched = embedder.embed_queries(questions)

@@ -92,20 +92,20 @@ def test_a_failed_compile_names_its_log(tmp_path):
 # --- the real model, compiled once for this module ----------------------------------------
 
 @pytest.fixture(scope="module")
-def graph_embedder(real_embedder, tmp_path_factory):
-    """``real_embedder`` with its compiled query path (built into a temporary cache); restored
+def graph_embedder(torch_embedder, tmp_path_factory):
+    """``torch_embedder`` with its compiled query path (built into a temporary cache); restored
     to eager, with its query cache off meanwhile, after the module."""
     from assistant.embedding.cache import QueryCache
 
-    old_env, old_cache = os.environ.get("ASSISTANT_CACHE_DIR"), real_embedder.cache
+    old_env, old_cache = os.environ.get("ASSISTANT_CACHE_DIR"), torch_embedder.cache
     os.environ["ASSISTANT_CACHE_DIR"] = str(tmp_path_factory.mktemp("graph-cache"))
-    real_embedder.cache = QueryCache(0)
+    torch_embedder.cache = QueryCache(0)
     try:
-        real_embedder.use_query_graph(build=True, report=lambda _: None).join(timeout=1500)
-        assert real_embedder.graph_status == "ready", real_embedder.graph_status
-        yield real_embedder
+        torch_embedder.use_query_graph(build=True, report=lambda _: None).join(timeout=1500)
+        assert torch_embedder.graph_status == "ready", torch_embedder.graph_status
+        yield torch_embedder
     finally:
-        real_embedder.graph, real_embedder.graph_status, real_embedder.cache = None, "off", old_cache
+        torch_embedder.graph, torch_embedder.graph_status, torch_embedder.cache = None, "off", old_cache
         if old_env is None:
             os.environ.pop("ASSISTANT_CACHE_DIR", None)
         else:

@@ -10,6 +10,31 @@ import click
 from ..config import DEFAULTS
 from .common import UserError, config, index_option, model_option
 
+local_option = click.option("--local", is_flag=True,
+                            help="Answer in this process even when a server runs on the index.")
+
+
+def _from_server(cfg, path: str, body: dict) -> dict | None:
+    """The record a server running on ``cfg.index_dir`` gives for ``body`` (instant: its model is
+    loaded), or None, and then this process answers (and ``_tip`` says how to get instant answers)."""
+    from ..errors import QueryError
+    from ..remote import find, post
+
+    server = find(cfg.cache_root, cfg.index_dir) if cfg.remote else None
+    if server is None:
+        return None
+    record = post(server, path, body, cfg.user, cfg.password)
+    if record is not None and "error" in record:
+        raise QueryError(record["error"])
+    return record
+
+
+def _tip(cfg) -> None:
+    """Once, after an answer that loaded the model here: how to get the next one instantly."""
+    if cfg.remote:
+        click.echo(f"tip: keep `assistant serve --index {cfg.index_dir}` running and search/ask answer at once "
+                   "(they send the question to it instead of loading the model)", err=True)
+
 
 def _filters(docs, outlets, since, until):
     from ..filters import Filters
@@ -62,9 +87,10 @@ def _read_batch(path: Path, max_chars: int) -> list[tuple[object, str, str | Non
 @click.option("--outlet", "outlets", multiple=True, help="Only documents of this outlet (repeatable).")
 @click.option("--since", default=None, help="Only documents dated on or after YYYY-MM-DD.")
 @click.option("--until", default=None, help="Only documents dated on or before YYYY-MM-DD.")
+@local_option
 @index_option
 @model_option
-def search(question, top_k, batch, as_json, method, docs, outlets, since, until, index_dir, model_path) -> None:
+def search(question, top_k, batch, as_json, method, docs, outlets, since, until, local, index_dir, model_path) -> None:
     """Find the passages that answer a question, with citations.
 
     --doc and --outlet together keep documents that match either; --since/--until also require
@@ -83,10 +109,19 @@ def search(question, top_k, batch, as_json, method, docs, outlets, since, until,
         raise UserError("give either a QUESTION or --batch FILE")
     if batch and not as_json:
         raise UserError("--batch writes JSON lines; add --json")
-    cfg = config(index_dir=index_dir, model_path=model_path, top_k=top_k)
+    cfg = config(index_dir=index_dir, model_path=model_path, top_k=top_k, remote=0 if local else None)
     filters = _filters(docs, outlets, since, until)
     if question is not None:
         check_query(question, cfg.max_query_chars)  # fail before loading the model
+        body = {"query": question, "k": cfg.top_k, "doc": list(docs), "outlet": list(outlets),
+                "since": since or "", "until": until or ""}
+        record = _from_server(cfg, "search", body) if method == "hybrid" else None
+        if record is not None:
+            from ..records import Hit
+
+            hits = [Hit.from_dict(h) for h in record["results"]]  # the API returns the --json record
+            click.echo(json.dumps(hits_json(None, question, hits), ensure_ascii=False) if as_json else hits_text(hits))
+            return
     rows = _read_batch(batch, cfg.max_query_chars) if batch else [(None, question, None)]
     good = [text for _, text, error in rows if error is None]
     results = iter(open_searcher(cfg).search_many(good, cfg.top_k, method=method, filters=filters) if good else [])
@@ -96,6 +131,8 @@ def search(question, top_k, batch, as_json, method, docs, outlets, since, until,
             continue
         hits = next(results)
         click.echo(json.dumps(hits_json(query_id, text, hits), ensure_ascii=False) if as_json else hits_text(hits))
+    if question is not None:
+        _tip(cfg)
     failed = sum(error is not None for *_, error in rows)
     if failed:
         raise UserError(f"{failed} of {len(rows)} lines of {batch} could not be searched (their error objects are "

@@ -109,6 +109,8 @@ class EmbeddingCache:
         root = Path(root) if root else default_embedding_cache_dir()
         # Vectors differ (slightly) by precision and (wholly) by Matryoshka dim: keep them apart.
         variant = f"{embedder.weights_hash}-{getattr(embedder, 'precision', 'fp32')}-{embedder.dim}"
+        if getattr(embedder, "runtime", "torch") != "torch":  # another engine rounds differently
+            variant += f"-{embedder.runtime}"
         return cls(root / variant, embedder.model_id, embedder.weights_hash, embedder.dim)
 
     def vectors(self, kind: str) -> dict[str, np.ndarray]:

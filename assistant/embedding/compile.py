@@ -1,17 +1,21 @@
 """Compile the fast query path for this machine, in the foreground: ``assistant compile``, and the
-low-priority child process a server starts (``query_graph.compile_in_subprocess``)."""
+low-priority child process a server starts (``query_graph.compile_in_subprocess``); with
+``--openvino``, convert the model for the OpenVINO runtime instead (``openvino_runtime``; the child
+process an embedder starts when the cache has no converted model, and ``make model`` with
+``--if-used``)."""
 
 from __future__ import annotations
 
 import argparse
 import fcntl
+import json
 import logging
 import os
 import sys
 from pathlib import Path
 
 from ..errors import GraphError, ModelError
-from .cpu import resolve_precision
+from .cpu import OPENVINO_INSTALL, openvino_available, resolve_precision, resolve_runtime
 from .embedder import SentenceTransformerEmbedder
 from .model_store import default_cache_dir
 from .query_graph import QueryGraph, build, package_path, verify
@@ -24,10 +28,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--precision", default="auto")
     parser.add_argument("--out", type=Path, default=None, help="package file (default: the cache)")
     parser.add_argument("--low-priority", action="store_true", help="run at nice 10 (a server's background build)")
+    parser.add_argument("--openvino", action="store_true", help="convert the model for the OpenVINO runtime")
+    parser.add_argument("--if-used", action="store_true", help="with --openvino: only where runtime auto picks it")
     args = parser.parse_args(argv)
     if args.low_priority:
         os.nice(10)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    if args.openvino:
+        return convert_openvino(args.model_path, args.out, args.if_used)
     try:
         if resolve_precision(args.precision) not in ("fp32", "bf16"):
             raise GraphError(f"the compiled query path is for fp32 and bf16, not {args.precision}")
@@ -45,6 +53,31 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     done = f"compiled in {seconds:.0f} s" if seconds else "already compiled"
     print(f"fast query path {done}: {target} (cosine to the eager model {cosine:.5f})")
+    return 0
+
+
+def convert_openvino(model_path: str | None, out: Path | None, if_used: bool) -> int:
+    """Convert the model for OpenVINO (artifacts beside ``out``, default: the cache), once."""
+    from .openvino_runtime import Artifacts, convert
+
+    try:
+        if if_used and resolve_runtime("auto", resolve_precision("auto")) != "openvino":
+            print("the openvino runtime is not used on this machine: nothing to convert")
+            return 0
+        if not openvino_available():
+            raise GraphError(f"OpenVINO is not installed: {OPENVINO_INSTALL}")
+        embedder = SentenceTransformerEmbedder(model_path, precision="fp32", query_cache=0)
+        artifacts = Artifacts.beside(out) if out else Artifacts.at(default_cache_dir(), embedder.weights_hash)
+        artifacts.xml.parent.mkdir(parents=True, exist_ok=True)
+        with open(artifacts.xml.with_name(artifacts.xml.name + ".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # a second process converting meanwhile waits, then reuses it
+            seconds = 0.0 if artifacts.complete() else convert(embedder.model, embedder.folder, artifacts)
+        cosine = json.loads(artifacts.meta.read_text(encoding="utf-8"))["cosine_to_pytorch"]
+    except (GraphError, ModelError, OSError, ValueError, KeyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    done = f"converted in {seconds:.0f} s" if seconds else "already converted"
+    print(f"OpenVINO model {done}: {artifacts.xml} (cosine to PyTorch {cosine:.5f})")
     return 0
 
 

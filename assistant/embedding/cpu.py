@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from functools import lru_cache
 
 from ..errors import ModelError
@@ -10,7 +12,12 @@ from ..errors import ModelError
 log = logging.getLogger(__name__)
 
 PRECISIONS = ("auto", "fp32", "bf16", "int8")
+RUNTIMES = ("auto", "torch", "openvino")
 BF16_FLAGS = ("avx512_bf16", "amx_bf16")
+# Kernel restrictions a user (or bench_perf's AVX2 run) can set: PyTorch's ATen dispatch and oneDNN.
+# Under either, this machine is treated as the CPU class it is restricted to.
+RESTRICTIONS = ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA")
+OPENVINO_INSTALL = "pip install openvino"
 
 
 @lru_cache(maxsize=1)
@@ -26,11 +33,32 @@ def cpu_flags() -> frozenset[str]:
     return frozenset()
 
 
+def restricted_to_avx2() -> bool:
+    """True when the kernels are restricted to AVX2 or less (``ATEN_CPU_CAPABILITY=avx2``,
+    ``ONEDNN_MAX_CPU_ISA=AVX2``, ...): the CPU is then treated as an AVX2 machine."""
+    values = [os.environ.get(name, "").lower() for name in RESTRICTIONS]
+    return any(v and "512" not in v and "amx" not in v for v in values)
+
+
+def cpu_class() -> str:
+    """"avx512-bf16", "avx512", "avx2" or "other": what the speed figures and ``auto`` go by."""
+    flags = cpu_flags()
+    if "avx2" in flags and restricted_to_avx2():
+        return "avx2"
+    if any(flag in flags for flag in BF16_FLAGS):
+        return "avx512-bf16"
+    if "avx512f" in flags:
+        return "avx512"
+    return "avx2" if "avx2" in flags else "other"
+
+
 def bf16_supported() -> bool:
     """True when matrix products in bfloat16 run natively (AVX512-BF16 or AMX) through oneDNN;
     elsewhere bf16 is emulated and slower than fp32."""
-    if not any(flag in cpu_flags() for flag in BF16_FLAGS):
+    if cpu_class() != "avx512-bf16":
         return False
+    if "torch" not in sys.modules:  # an OpenVINO process never loads PyTorch; OpenVINO has its own kernels
+        return True
     import torch
 
     return bool(torch.backends.mkldnn.is_available())
@@ -47,3 +75,28 @@ def resolve_precision(precision: str) -> str:
             log.warning("this CPU has no native bfloat16 (%s); using fp32", "/".join(BF16_FLAGS))
         return "fp32"
     return precision
+
+
+def resolve_runtime(runtime: str, precision: str) -> str:
+    """The engine that runs the model: "auto" picks OpenVINO for fp32/bf16 on CPUs with native
+    bfloat16 when it is installed (there bench_perf measured it fastest for questions and documents),
+    else PyTorch. OpenVINO cannot be restricted to AVX2 kernels, so on other CPUs it is not chosen
+    by ``auto``: only what was measured is picked."""
+    if runtime not in RUNTIMES:
+        raise ModelError(f"unknown runtime {runtime!r}; choose one of {', '.join(RUNTIMES)}")
+    if runtime == "torch":
+        return "torch"
+    if runtime == "openvino":
+        if not openvino_available():
+            raise ModelError(f"the openvino runtime is not installed: {OPENVINO_INSTALL}")
+        if precision not in ("fp32", "bf16"):
+            raise ModelError(f"the openvino runtime runs fp32 or bf16, not {precision}")
+        return "openvino"
+    return "openvino" if precision == "bf16" and cpu_class() == "avx512-bf16" and openvino_available() else "torch"
+
+
+def openvino_available() -> bool:
+    """True when the openvino package can be imported (checked without importing it)."""
+    import importlib.util
+
+    return importlib.util.find_spec("openvino") is not None

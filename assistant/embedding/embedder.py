@@ -9,6 +9,9 @@ Speed options (see benchmarks/bench_perf.py for what each buys on this machine):
 - ``query_cache``: how many recent query vectors to keep (repeated questions cost nothing).
 - ``use_query_graph()``: single questions through a compiled graph of the model (query_graph.py),
   about half the eager time; the server turns it on.
+- ``runtime`` (``make_embedder``): "torch" (``SentenceTransformerEmbedder``), "openvino"
+  (``OpenVINOEmbedder``: the model converted once and run without PyTorch; openvino_runtime.py) or
+  "auto" (OpenVINO where bench_perf measured it fastest: bf16 on CPUs with native bfloat16).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import numpy as np
 from ..config import DEFAULTS
 from ..errors import ModelError
 from .cache import QueryCache, embed_missing
-from .cpu import resolve_precision
+from .cpu import resolve_precision, resolve_runtime
 from .model_store import MODEL_ID, load_spec, resolve_model_path
 from .query_graph import attach, tokenize
 
@@ -97,6 +100,7 @@ class SentenceTransformerEmbedder:
         self.model_id, self.weights_hash = _identify(folder)
         self.graph = None  # a query_graph.QueryGraph once use_query_graph() has loaded one
         self.graph_status = "off"
+        self.runtime = "torch"
 
     def _encode(self, method, texts: list[str], show_progress: bool = False) -> np.ndarray:
         import torch
@@ -217,6 +221,62 @@ def _identify(folder) -> tuple[str, str]:
     return f"local:{folder.name}", h.hexdigest()[:16]
 
 
+class OpenVINOEmbedder:
+    """EmbeddingGemma run by OpenVINO alone (``openvino_runtime``): no PyTorch copy of the model is
+    loaded, so a process starts in a few seconds; vectors match PyTorch's (cosine ≥ 0.999, checked
+    when the model is converted). Same interface and options as ``SentenceTransformerEmbedder``."""
+
+    runtime = "openvino"
+
+    def __init__(self, model_path: str | None = None, *, batch_size: int = DEFAULTS.batch_size,
+                 threads: int = DEFAULTS.threads, precision: str = DEFAULTS.precision,
+                 dim: int = DEFAULTS.embed_dim, query_cache: int = DEFAULTS.query_cache):
+        from .model_store import default_cache_dir
+        from .openvino_runtime import Artifacts, OpenVINOModel, convert_in_subprocess
+
+        self.folder = resolve_model_path(model_path)
+        self.precision = resolve_precision(precision)
+        self.model_id, self.weights_hash = _identify(self.folder)
+        artifacts = Artifacts.at(default_cache_dir(), self.weights_hash)
+        if not artifacts.complete():
+            log.warning("converting the model for OpenVINO on this machine (once; about a minute)")
+            convert_in_subprocess(self.folder, artifacts)
+        self.ov = OpenVINOModel(self.folder, artifacts, self.precision, threads)
+        if dim < 0 or dim > self.ov.dim:
+            raise ModelError(f"embedding dim {dim} is out of range; choose 0 (all {self.ov.dim}) or fewer")
+        self.dim = dim or self.ov.dim
+        self.batch_size = batch_size
+        self.cache = QueryCache(query_cache)
+        self.graph, self.graph_status = None, "openvino"  # questions already take the fast path
+
+    def _encode(self, texts: list[str], prompt: str, show_progress: bool = False) -> np.ndarray:
+        """Length-sorted batches (little padding); rows come back in the given order."""
+        from tqdm.auto import tqdm
+
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        out = np.empty((len(texts), self.ov.dim), np.float32)
+        for i in tqdm(range(0, len(texts), self.batch_size), desc="Batches", disable=not show_progress):
+            rows = order[i:i + self.batch_size]
+            out[rows] = self.ov.encode([prompt + texts[j] for j in rows])
+        return unit_rows(out, self.dim)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        prompt = self.ov.prompts.get("query", "")
+        return embed_missing(texts, self.cache, lambda todo: self._encode(todo, prompt), self.dim, key=str)
+
+    def embed_documents(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self._encode(texts, self.ov.prompts.get("document", ""), show_progress)
+
+    def use_query_graph(self, *, build: bool = True, report=log.info) -> threading.Thread:
+        """Nothing to compile: every question already takes OpenVINO. Reports that, in a thread
+        like ``SentenceTransformerEmbedder.use_query_graph``."""
+        thread = threading.Thread(target=report, args=("fast query path ready (OpenVINO)",), daemon=True)
+        thread.start()
+        return thread
+
+
 class FakeEmbedder:
     """Deterministic hashed character-trigram vectors: fast, offline, for unit tests only."""
 
@@ -250,6 +310,13 @@ def make_embedder(config) -> Embedder:
     """The embedder a Config asks for: EmbeddingGemma, or the fake one (``ASSISTANT_EMBEDDER=fake``)."""
     if config.embedder == "fake":
         return FakeEmbedder()
-    return SentenceTransformerEmbedder(config.model_path, batch_size=config.batch_size,
-                                       threads=config.threads, precision=config.precision,
-                                       dim=config.embed_dim, query_cache=config.query_cache)
+    options = {"batch_size": config.batch_size, "threads": config.threads, "precision": config.precision,
+               "dim": config.embed_dim, "query_cache": config.query_cache}
+    if resolve_runtime(config.runtime, resolve_precision(config.precision)) == "openvino":
+        try:
+            return OpenVINOEmbedder(config.model_path, **options)
+        except (RuntimeError, OSError) as exc:  # GraphError, OpenVINO's own errors
+            if config.runtime == "openvino":
+                raise ModelError(f"cannot use the openvino runtime: {exc}") from exc
+            log.warning("OpenVINO unavailable, the model runs in PyTorch: %s", exc)
+    return SentenceTransformerEmbedder(config.model_path, **options)

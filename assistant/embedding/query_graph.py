@@ -46,9 +46,10 @@ def package_path(cache_dir: Path, weights_hash: str, precision: str) -> Path:
 
     import torch
 
-    from .cpu import cpu_flags
+    from .cpu import cpu_flags, restricted_to_avx2
 
     cpu = hashlib.sha256(" ".join(sorted(cpu_flags())).encode()).hexdigest()[:10]
+    cpu += "-avx2" if restricted_to_avx2() else ""  # kernels restricted: a different build
     name = f"{weights_hash}-{precision}-torch{torch.__version__}-{platform.machine()}-{cpu}-{VERSION}.pt2"
     return cache_dir / "query-graph" / name
 
@@ -64,28 +65,35 @@ def check_layout(model) -> None:
         raise GraphError(f"no compiled path for a model laid out as {' → '.join(names)}")
 
 
-def _query_module(model):
-    """The part of the pipeline after the token lookup, for one unpadded question."""
+def encoder_module(model):
+    """The part of the pipeline after the token lookup: ``forward(embeds)`` for one unpadded
+    question (this graph), ``forward(embeds, attention_mask)`` for padded batches (masked mean;
+    the OpenVINO runtime's graph)."""
     import torch
 
     check_layout(model)
     body = model[0].model
     heads = [m for m in model if type(m).__name__ == "Dense"]
 
-    class QueryEncoder(torch.nn.Module):
+    class Encoder(torch.nn.Module):
         def __init__(self):
             super().__init__()
             self.body = body
             self.heads = torch.nn.ModuleList(heads)
 
-        def forward(self, embeds):
-            mask = torch.ones(embeds.shape[:2], dtype=torch.long, device=embeds.device)
-            vec = self.body(inputs_embeds=embeds, attention_mask=mask).last_hidden_state.mean(dim=1)
+        def forward(self, embeds, attention_mask=None):
+            if attention_mask is None:
+                mask = torch.ones(embeds.shape[:2], dtype=torch.long, device=embeds.device)
+                vec = self.body(inputs_embeds=embeds, attention_mask=mask).last_hidden_state.mean(dim=1)
+            else:
+                hidden = self.body(inputs_embeds=embeds, attention_mask=attention_mask).last_hidden_state
+                weights = attention_mask.unsqueeze(-1).to(hidden.dtype)
+                vec = (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1)
             for head in self.heads:
                 vec = head({"sentence_embedding": vec})["sentence_embedding"]
             return vec.float()
 
-    return QueryEncoder().eval()
+    return Encoder().eval()
 
 
 def tokenize(model, texts: list[str]) -> dict:
@@ -105,7 +113,7 @@ def build(model, target: Path) -> float:
     import torch
 
     t0 = time.perf_counter()
-    module = _query_module(model)
+    module = encoder_module(model)
     with torch.inference_mode():
         example = token_embeddings(model, [PROBE])
     seq = torch.export.Dim("tokens", min=MIN_TOKENS, max=MAX_TOKENS)
@@ -174,8 +182,15 @@ def verify(graph: QueryGraph, model) -> float:
 
 
 def compile_in_subprocess(folder: Path, precision: str, target: Path, timeout: float = 1800) -> None:
-    """Run ``main`` in a separate, lower-priority process (its log beside ``target``), so that
+    """Run ``compile`` in a separate, lower-priority process (its log beside ``target``), so that
     compiling neither holds this process's GIL nor outbids its questions for the CPU."""
+    run_compile(["--model-path", str(folder), "--precision", precision, "--out", str(target), "--low-priority"],
+                target, "compiling the query graph", timeout)
+
+
+def run_compile(args: list[str], target: Path, what: str, timeout: float = 1800) -> None:
+    """``python -m assistant.embedding.compile ARGS`` in a child process that must leave ``target``;
+    its output goes to a log beside it, named in the GraphError when it fails."""
     import subprocess
 
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -183,17 +198,15 @@ def compile_in_subprocess(folder: Path, precision: str, target: Path, timeout: f
     root = str(Path(__file__).resolve().parents[2])  # so the child imports this copy
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
            "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}
-    cmd = [sys.executable, "-m", "assistant.embedding.compile", "--model-path", str(folder),
-           "--precision", precision, "--out", str(target), "--low-priority"]
+    cmd = [sys.executable, "-m", "assistant.embedding.compile", *args]
     try:
         with open(log_file, "w", encoding="utf-8") as out:
             done = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, timeout=timeout)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise GraphError(f"compiling the query graph did not finish: {exc}") from exc
+        raise GraphError(f"{what} did not finish: {exc}") from exc
     if done.returncode != 0 or not target.is_file():
         lines = log_file.read_text(encoding="utf-8", errors="replace").strip().splitlines()
-        raise GraphError(f"compiling the query graph failed ({lines[-1] if lines else done.returncode}); "
-                         f"log: {log_file}")
+        raise GraphError(f"{what} failed ({lines[-1] if lines else done.returncode}); log: {log_file}")
 
 
 def attach(embedder, build: bool = True, report=log.info) -> None:
