@@ -4,10 +4,10 @@ Usage:
     .venv/bin/python benchmarks/bench_batch.py [--sizes 1,2,4,8,16] [--repeat 5]
 
 For each batch size N (N different questions from the eval sets, no query cache), the time to
-embed all N:
-- compiled: N calls of the compiled query graph (it takes one question at a time);
-- eager batched: one eager forward pass over the N questions (what the micro-batcher runs);
-- eager one by one: N eager calls.
+embed all N with the runtime the server would use (``--runtime``):
+- PyTorch: N calls of the compiled query graph (it takes one question at a time); one eager
+  forward pass over the N questions; N eager calls;
+- OpenVINO: N calls; one pass over the N questions.
 Prints ms per batch and per question (median of --repeat runs), the CPU and the load.
 """
 
@@ -60,15 +60,21 @@ def timed(fn, batches, repeat: int) -> float:
 
 
 def one_pass(emb, texts: list[str]) -> None:
-    """One eager forward pass over ``texts``."""
+    """One forward pass over ``texts``: eager PyTorch, or OpenVINO."""
+    if getattr(emb, "runtime", "torch") == "openvino":
+        emb._encode(texts, emb.ov.prompts.get("query", ""))
+        return
     emb.graph = None
     emb._encode_queries(texts)
 
 
 def one_by_one(emb, graph, texts: list[str]) -> None:
-    """One call per question: the compiled graph's (``graph``) or the eager model's (None)."""
-    emb.graph = graph
+    """One call per question: OpenVINO's, the compiled graph's (``graph``) or the eager model's (None)."""
     for q in texts:
+        if getattr(emb, "runtime", "torch") == "openvino":
+            emb._encode([q], emb.ov.prompts.get("query", ""))
+            continue
+        emb.graph = graph
         emb._encode_queries([q])
 
 
@@ -76,6 +82,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1,2,4,8,16")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--runtime", choices=["auto", "torch", "openvino"], default="auto",
+                        help="what runs the model, as ASSISTANT_RUNTIME (auto: what the server would use)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
@@ -83,22 +91,27 @@ def main() -> None:
     from assistant.embedding.embedder import make_embedder
     from assistant.embedding.query_graph import attach
 
-    emb = make_embedder(Config.from_env(query_cache=0))
-    attach(emb, build=False, report=lambda m: None)
+    emb = make_embedder(Config.from_env(query_cache=0, runtime=args.runtime))
+    openvino = getattr(emb, "runtime", "torch") == "openvino"
+    if not openvino:
+        attach(emb, build=False, report=lambda m: None)
     graph = emb.graph
     pool = questions(max(sizes) * (args.repeat + 1))
+    fast = "OpenVINO" if openvino else "compiled"
     print(f"CPU: {cpu_name()}, {os.cpu_count()} cores; precision {emb.precision}; "
-          f"load average {os.getloadavg()[0]:.2f} at start; compiled graph: {emb.graph_status}")
-    print(f"{'N':>3} {'compiled ms':>12} {'eager batch ms':>15} {'eager 1-by-1 ms':>16}   per question: "
-          f"compiled / eager batch")
+          f"load average {os.getloadavg()[0]:.2f} at start; runtime {'openvino' if openvino else 'torch'}, "
+          f"fast path: {emb.graph_status}")
+    print(f"{'N':>3} {fast + ' 1-by-1 ms':>20} {fast + ' batch ms':>18} {'eager 1-by-1 ms':>16}   per question: "
+          f"1-by-1 / batch")
     for n in sizes:
         batches = iter(pool[i:i + n] for i in range(0, len(pool), n))
-        emb._encode_queries(pool[:n])  # warm this shape
-        c = timed(partial(one_by_one, emb, graph), batches, args.repeat) if graph is not None else float("nan")
+        one_pass(emb, pool[:n])  # warm this shape
+        c = timed(partial(one_by_one, emb, graph), batches, args.repeat) if graph is not None or openvino \
+            else float("nan")
         b = timed(partial(one_pass, emb), batches, args.repeat)
-        o = timed(partial(one_by_one, emb, None), batches, args.repeat) if n > 1 else b
+        o = timed(partial(one_by_one, emb, None), batches, args.repeat) if n > 1 and not openvino else float("nan")
         emb.graph = graph
-        print(f"{n:>3} {c:>12.1f} {b:>15.1f} {o:>16.1f}   {c / n:7.1f} / {b / n:5.1f} ms")
+        print(f"{n:>3} {c:>20.1f} {b:>18.1f} {o:>16.1f}   {c / n:7.1f} / {b / n:5.1f} ms")
     print(f"load average {os.getloadavg()[0]:.2f} at the end")
 
 
