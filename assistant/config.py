@@ -37,10 +37,13 @@ class Config:
     embed_dim: int = 0  # Matryoshka truncation of vectors (512/256/128); 0 = all 768
     query_cache: int = 256  # recent query vectors kept in memory
     query_graph: int = 1  # 1 = the server compiles (once) and uses the fast query path; 0 = eager only
+    query_batch: int = 16  # the server embeds up to this many concurrent questions together; 1 = off
+    query_batch_wait_ms: int = 2  # how long a question waits for others to join its batch
     embedder: str = "gemma"  # "fake" = the deterministic test embedder (no model)
     uploads: int = 1  # 0 = no upload panel in the UI (ASSISTANT_UPLOADS=0)
     upload_max_mb: int = 20  # per uploaded file
     upload_max_files: int = 20  # per upload
+    upload_max_passages: int = 300  # per uploaded file: longer texts would hold the CPU for minutes
     remote: int = 1  # 1 = `search`/`ask` send the question to a server running on the same index
     user: str = ""  # sign-in for that server when it has users (ASSISTANT_USER)
     password: str = field(default="", repr=False)  # (ASSISTANT_PASSWORD; never printed)

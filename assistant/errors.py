@@ -49,3 +49,15 @@ class IndexBusyError(AssistantError, RuntimeError):
 
 class CorpusError(AssistantError, ValueError):
     """A corpus change cannot be made as asked (unknown id, nothing left, uploads off); nothing changed."""
+
+
+class AccessError(AssistantError, PermissionError):
+    """The user may not do this (a reader's write, another user's document); nothing changed."""
+
+
+class NotReadyError(AssistantError, RuntimeError):
+    """The server is still loading the model; the request can be repeated in a few seconds."""
+
+
+class UnknownDocumentError(CorpusError):
+    """No document has the id asked for."""

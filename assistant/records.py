@@ -86,3 +86,8 @@ class Hit:
         also = tuple(Reprint(Source.from_dict(r["source"]), int(r["start"]), int(r["end"]))
                      for r in d.get("also_in", ()))
         return cls(int(d["rank"]), float(d["score"]), passage, source, also_in=also, evidence=evidence)
+
+
+def search_record(query_id, query: str, hits: list[Hit]) -> dict:
+    """One question's results as JSON: what `assistant search --json` prints and the HTTP API returns."""
+    return {"id": query_id, "query": query, "results": [h.to_dict() for h in hits]}

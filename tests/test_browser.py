@@ -158,3 +158,70 @@ def test_html_in_documents_is_shown_as_text_and_never_runs(page, payload_url):
     assert page.evaluate("typeof window.__pwned") == "undefined"
     page.screenshot(path=str(ARTIFACTS / "html-payload.png"), full_page=True)
     assert page.errors == []
+
+
+# ---------------------------------------------------------------- sign-in and roles (fake embedder)
+SIGN_IN = {"editor": ("amina", "editor-pass-1"), "reader": ("omar", "reader-pass-1")}
+
+
+@pytest.fixture(scope="module")
+def signin_url(tmp_path_factory):
+    from assistant.access import Access
+    from assistant.config import Config
+    from assistant.corpus import add_paths
+    from assistant.embedding.embedder import FakeEmbedder
+    from assistant.ui.server import start
+    from assistant.ui.service import UIService
+    from assistant.users import add_user
+
+    root = tmp_path_factory.mktemp("signin")
+    shutil.copytree(ROOT / "seeds", root / "seeds")
+    add_paths(root / "index", [root / "seeds"], FakeEmbedder)
+    for role, (name, password) in SIGN_IN.items():
+        add_user(root / "users.json", name, role, password)
+    access = Access.for_server("127.0.0.1", root / "users.json")
+    running, url = start(UIService(Config(index_dir=root / "index"), embedder=FakeEmbedder(), access=access))
+    yield url
+    running.close()
+
+
+def _sign_in(pg, url: str, name: str, password: str) -> None:
+    pg.goto(url)
+    pg.wait_for_selector("input[type=password]", timeout=60_000)
+    pg.locator("input[type=text]").first.fill(name)
+    pg.fill("input[type=password]", password)
+    pg.get_by_role("button", name="تسجيل الدخول").click()  # Gradio's "Login", in the page's Arabic
+
+
+def test_login_page_refuses_a_wrong_password_and_a_reader_sees_no_upload(page, signin_url):
+    _sign_in(page, signin_url, "omar", "not-the-password")
+    page.wait_for_selector("text=بيانات الاعتماد غير صحيحة", timeout=30_000)  # "Incorrect Credentials"
+    assert page.locator("#search-question").count() == 0  # still the login page
+    page.screenshot(path=str(ARTIFACTS / "login-refused.png"), full_page=True)
+    _sign_in(page, signin_url, *SIGN_IN["reader"])
+    page.wait_for_selector("#search-question textarea", timeout=60_000)
+    page.wait_for_selector("#signed-in :text('omar (reader)')", timeout=30_000)
+    assert page.get_by_role("tab", name="إضافة وثائق (upload)").count() == 0
+    assert page.locator("#upload-files, #upload-button").count() == 0
+    page.fill("#search-question textarea", "هجوم السجن")
+    page.click("#search-button")
+    page.wait_for_selector("#search-results article.result", timeout=60_000)
+    page.screenshot(path=str(ARTIFACTS / "reader-signed-in.png"), full_page=True)
+    assert page.errors == []
+
+
+def test_an_editor_uploads_but_cannot_replace_a_document(page, signin_url, tmp_path):
+    _sign_in(page, signin_url, *SIGN_IN["editor"])
+    page.wait_for_selector("#signed-in :text('amina (editor)')", timeout=60_000)
+    page.get_by_role("tab", name="إضافة وثائق (upload)").click()
+    new, evil = tmp_path / "جسر.txt", tmp_path / "000_d04d6feca1dbbff6.txt"
+    new.write_text("أعلنت البلدية افتتاح جسر جديد فوق النهر.", "utf-8")
+    evil.write_text("نص مزيف يحاول أن يحل محل وثيقة موجودة.", "utf-8")
+    page.locator("#upload-files input[type=file]").set_input_files([str(new), str(evil)])
+    page.wait_for_timeout(1000)
+    page.click("#upload-button")
+    page.wait_for_selector("#upload-status :text('أُضيفت')", timeout=60_000)
+    status = page.locator("#upload-status").inner_text()
+    assert "جسر" in status and "already has a document with the id" in status and str(tmp_path) not in status
+    page.screenshot(path=str(ARTIFACTS / "editor-upload.png"), full_page=True)
+    assert page.errors == []

@@ -40,8 +40,9 @@ def index(tmp_path_factory):
 # parse; those that are cheap and touch nothing outside the working folder also run, with the fake
 # embedder, from a temporary copy of the layout the examples assume: the repository root (seeds/,
 # index/, reports/, article.pdf, questions.jsonl) with ../shared/eval beside it. The others load the
-# model, fetch it, compile it, or serve until stopped: those are only parsed.
-PARSE_ONLY = {"serve", "compile", "model", "eval", "eval-suite"}
+# model, fetch it, compile it, or serve until stopped, or read a password from standard input
+# (`user`, run by tests/test_access.py): those are only parsed.
+PARSE_ONLY = {"serve", "compile", "model", "eval", "eval-suite", "user"}
 
 
 def help_examples(help_text: str) -> list[list[str]]:

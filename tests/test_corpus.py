@@ -316,7 +316,7 @@ def test_upload_limits_and_folder(index, tmp_path):
     assert any("big.txt: larger than 1 MB" in r for r in result.rejected)
     assert any("tool.exe: unsupported file type" in r for r in result.rejected)
     uploads = index / "uploads"
-    assert sorted(p.name for p in uploads.iterdir()) == ["خبر.txt"]  # duplicate copy not kept
+    assert sorted(p.name for p in uploads.glob("[!.]*")) == ["خبر.txt"]  # duplicate copy not kept
     assert not list(tmp_path.glob("*.txt")) and not (index.parent / "خبر.txt").exists()
     status = status_markdown(result, uploads)
     assert "أُضيفت: خبر" in status and "مكررة" in status and str(uploads) not in status
@@ -330,10 +330,11 @@ def test_upload_panel_builds_in_blocks(index):
     import gradio as gr
 
     from assistant.embedding.embedder import FakeEmbedder
+    from assistant.ui.service import UIService
     from assistant.ui.upload import upload_panel
 
     with gr.Blocks() as demo:
-        upload_panel(Config(index_dir=index), FakeEmbedder)
+        upload_panel(UIService(Config(index_dir=index), embedder=FakeEmbedder()))
     kinds = {type(b).__name__ for b in demo.blocks.values()}
     assert {"File", "Button", "Markdown"} <= kinds
 

@@ -213,21 +213,28 @@ def test_a_second_start_loads_the_cached_graph(graph_embedder):
     assert twin.graph_status == "ready" and said == ["fast query path ready"]
 
 
-def test_serve_turns_the_compiled_path_on_unless_configured_off(monkeypatch):
+def test_serve_turns_the_compiled_path_on_unless_configured_off(monkeypatch, tmp_path):
     from assistant.config import Config
-    from assistant.embedding.embedder import FakeEmbedder
-    from assistant.ui import server as ui
+    from assistant.embedding import embedder as embedding
+    from assistant.sources import read_documents
+    from assistant.store import build_index
+    from assistant.ui.service import UIService
 
     builds = []
 
-    class Embedder(FakeEmbedder):
+    class Embedder(embedding.FakeEmbedder):
         def use_query_graph(self, *, build, report):
             builds.append(build)
 
-    monkeypatch.setattr(ui, "UIService", lambda config: SimpleNamespace(embedder=Embedder()))
-    monkeypatch.setattr(ui, "start", lambda service, host, port, block: "serving")
-    assert ui.serve(Config(query_graph=1)) == "serving" and builds == [True]
-    assert ui.serve(Config(query_graph=0)) == "serving" and builds == [True]
+    text = "نص قصير للاختبار."
+    (tmp_path / "a.txt").write_text(text, "utf-8")
+    build_index(read_documents([tmp_path / "a.txt"]), Embedder(), tmp_path / "index")
+    monkeypatch.setattr(embedding, "make_embedder", lambda config: Embedder())
+    for flag in (1, 0):  # the server loads the model in the background, then switches the path on
+        service = UIService(Config(index_dir=tmp_path / "index", query_graph=flag), background=True)
+        service.start_loading()
+        assert service.wait_ready(30)
+    assert builds == [True]
 
 
 def test_compile_command_refuses_int8_in_one_line(monkeypatch):

@@ -9,7 +9,7 @@ import logging
 
 import click
 
-from . import corpus, evaluate, query, server
+from . import corpus, evaluate, query, server, users
 from .common import Group
 
 
@@ -26,7 +26,7 @@ def cli(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")
 
 
-for _command in (*corpus.COMMANDS, *query.COMMANDS, *evaluate.COMMANDS, *server.COMMANDS):
+for _command in (*corpus.COMMANDS, *query.COMMANDS, *evaluate.COMMANDS, *server.COMMANDS, *users.COMMANDS):
     cli.add_command(_command)
 
 

@@ -119,7 +119,7 @@ def search(question, top_k, batch, as_json, method, docs, outlets, since, until,
         if record is not None:
             from ..records import Hit
 
-            hits = [Hit.from_dict(h) for h in record["hits"]]
+            hits = [Hit.from_dict(h) for h in record["results"]]  # the API returns the --json record
             click.echo(json.dumps(hits_json(None, question, hits), ensure_ascii=False) if as_json else hits_text(hits))
             return
     rows = _read_batch(batch, cfg.max_query_chars) if batch else [(None, question, None)]

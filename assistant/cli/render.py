@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..answer.compose import NOT_FOUND, Answer
-from ..records import Hit, Source
+from ..records import Hit, Source, search_record
 
 
 def hits_text(hits: list[Hit]) -> str:
@@ -31,7 +31,7 @@ def hits_text(hits: list[Hit]) -> str:
 
 
 def hits_json(query_id, query: str, hits: list[Hit]) -> dict:
-    return {"id": query_id, "query": query, "results": [h.to_dict() for h in hits]}
+    return search_record(query_id, query, hits)
 
 
 _VERDICT = {"differ": "The sources differ:", "agree": "The sources agree:", "single": "One source answers:"}

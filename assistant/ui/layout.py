@@ -34,10 +34,18 @@ DOC_PLACEHOLDER = ('<div class="notice" dir="rtl">اضغط على أي مرجع 
 
 def layout(service):
     examples = service.examples()  # the collection's own (examples.txt beside its documents); may be none
-    with gr.Blocks(title="المساعد العربي للبحث في الوثائق", analytics_enabled=False) as demo:
-        gr.Markdown("# المساعد العربي للبحث في الوثائق\nابحث في الوثائق المفهرسة واسأل عنها؛ "
-                    "كل مقطع وكل إجابة مع مرجعها الدقيق. (Arabic document search & Q&A with citations)",
-                    rtl=True)
+    # Gradio's copies of uploads are deleted after use (upload.py); delete_cache catches the rest.
+    with gr.Blocks(title="المساعد العربي للبحث في الوثائق", analytics_enabled=False,
+                   delete_cache=(600, 600)) as demo:
+        with gr.Row():
+            gr.Markdown("# المساعد العربي للبحث في الوثائق\nابحث في الوثائق المفهرسة واسأل عنها؛ "
+                        "كل مقطع وكل إجابة مع مرجعها الدقيق. (Arabic document search & Q&A with citations)",
+                        rtl=True)
+            who = gr.Markdown("", rtl=True, elem_id="signed-in")
+            if service.access.sign_in:
+                gr.Button("خروج (sign out)", link="/logout", size="sm", scale=0, elem_id="sign-out")
+        banner = gr.Markdown(service.status(), rtl=True, elem_id="status-banner")
+        poll = gr.Timer(1.0, active=not service.ready)
         with gr.Tabs():
             with gr.Tab("البحث (search)", id="search"):
                 with gr.Row():
@@ -46,7 +54,9 @@ def layout(service):
                                           elem_id="search-question")
                     k = gr.Slider(1, 20, value=service.config.top_k, step=1, scale=1,
                                   label="عدد النتائج (results)", elem_id="search-k")
-                filters = gr.Dropdown(choices=service.filter_choices(), multiselect=True, value=[],
+                # Choices come with the page's load event, after sign-in: Gradio shows the API
+                # description (with a dropdown's choices) on its login page too.
+                filters = gr.Dropdown(choices=[], multiselect=True, value=[], allow_custom_value=True,
                                       label="تصفية حسب المصدر أو الوسيلة (filter by source/outlet)",
                                       elem_id="search-filter")
                 go = gr.Button("ابحث (search)", variant="primary", elem_id="search-button")
@@ -76,10 +86,13 @@ def layout(service):
                 refresh = gr.Button("تحديث (refresh)", size="sm")
                 sources = gr.HTML(service.sources(), elem_id="sources-panel")
 
-            if service.config.uploads:
-                _upload_tab(service)
+            upload_tab = _upload_tab(service) if service.config.uploads and service.access.uploads else None
 
-        search_args = dict(fn=service.search, inputs=[question, k, filters], outputs=results)
+        # With the micro-batcher, questions of concurrent users must reach it together to share a
+        # forward pass; it runs one pass at a time, so more events at once do not fight over the cores.
+        together = max(2, service.config.query_batch)
+        search_args = dict(fn=service.search, inputs=[question, k, filters], outputs=results,
+                           concurrency_limit=together)
         go.click(api_name="search_view", **search_args)
         question.submit(api_name="search_submit", api_visibility="private", **search_args)
         for b, q in zip(example_buttons, examples, strict=True):
@@ -88,7 +101,8 @@ def layout(service):
         results.select(_opener(service), inputs=question, outputs=doc_view, api_visibility="private",
                        concurrency_limit=None)
 
-        chat_args = dict(fn=service.chat, inputs=[chat_in, chatbot], outputs=[chatbot, chat_in, refs])
+        chat_args = dict(fn=service.chat, inputs=[chat_in, chatbot], outputs=[chatbot, chat_in, refs],
+                         concurrency_limit=together)
         ask.click(api_name="chat", **chat_args)
         chat_in.submit(api_name="chat_submit", api_visibility="private", **chat_args)
         for b, q in zip(chat_examples, examples[:3], strict=True):
@@ -105,8 +119,23 @@ def layout(service):
         refresh.click(refresh_sources, None, [sources, filters], api_visibility="private")
         demo.load(refresh_sources, None, [sources, filters], api_visibility="private")
 
-        gr.api(service.search_api, api_name="search")
-        gr.api(service.ask_api, api_name="ask")
+        def status():
+            return service.status(), gr.Timer(active=not service.ready and not service.load_error)
+
+        poll.tick(status, None, [banner, poll], api_visibility="private", queue=False)
+        demo.load(status, None, [banner, poll], api_visibility="private", queue=False)
+
+        def role(request: gr.Request):  # what this user may see: the upload tab for editors only
+            user = service.access.signed_in(request.username if request else None)
+            shown = f"👤 {user.name} ({user.role})" if user and service.access.sign_in else ""
+            writer = bool(user and user.can_write)
+            return (shown, gr.Tab(visible=writer)) if upload_tab is not None else (shown,)
+
+        demo.load(role, None, [who] + ([upload_tab] if upload_tab is not None else []),
+                  api_visibility="private", queue=False)
+
+        gr.api(service.search_api, api_name="search", concurrency_limit=together)
+        gr.api(service.ask_api, api_name="ask", concurrency_limit=together)
         gr.api(service.open_citation, api_name="document", concurrency_limit=None)
     return demo
 
@@ -125,8 +154,10 @@ def _opener(service, with_question: bool = True):
     return open_cited
 
 
-def _upload_tab(service) -> None:
+def _upload_tab(service):
+    """The upload tab, hidden until the page's load event shows it to an editor."""
     from .upload import upload_panel
 
-    with gr.Tab("إضافة وثائق (upload)", id="upload"):
-        upload_panel(service.config, lambda: service.embedder)
+    with gr.Tab("إضافة وثائق (upload)", id="upload", visible=False, elem_id="upload-tab") as tab:
+        upload_panel(service)
+    return tab

@@ -7,12 +7,18 @@ library errors as friendly Arabic text. ``layout`` wires them to Gradio; ``serve
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 
+from ..access import Access
 from ..config import DEFAULTS, Config
-from ..errors import AssistantError, IndexBusyError, QueryError
+from ..errors import AccessError, AssistantError, IndexBusyError, NotReadyError, QueryError
 from ..filters import Filters
 from ..live import LiveSearcher
 from ..search import check_query
+from ..store import load_index
+from ..uploads import UploadResult
+from ..users import User
 from .render import document_html, esc
 from .views import (
     answer_markdown,
@@ -36,6 +42,8 @@ def friendly(exc: AssistantError) -> str:
     if isinstance(exc, QueryError) and exc.reason == "too_long":
         return (f"السؤال طويل جداً ({exc.length} حرفاً)؛ الحد الأقصى {exc.limit} حرف. "
                 f"اختصره إلى جملة أو جملتين. (question too long)")
+    if isinstance(exc, NotReadyError):
+        return f"⏳ جارٍ تحميل النموذج… أعد المحاولة بعد ثوانٍ. ({exc})"
     if isinstance(exc, IndexBusyError):
         return f"⏳ الفهرس قيد التحديث الآن؛ أعد المحاولة بعد قليل. ({exc})"
     return f"تعذّر تنفيذ الطلب. ({exc})"
@@ -60,16 +68,87 @@ def api_safe(value):
 
 
 class UIService:
-    """The UI's handlers over one live index; the embedder is loaded once per process."""
+    """The UI's handlers over one live index; the embedder is loaded once per process.
 
-    def __init__(self, config: Config, embedder=None):
-        if embedder is None:
+    With ``background=True`` the model loads in a thread started by ``start_loading()``: the index
+    (sources, examples, filters) is there at once, and questions get a "loading the model…"
+    message until ``ready``.
+    """
+
+    def __init__(self, config: Config, embedder=None, *, access: Access | None = None,
+                 background: bool = False, on_ready: Callable[[], None] | None = None):
+        self.config = config
+        self.access = access or Access()
+        self.live: LiveSearcher | None = None
+        self.load_error: str | None = None
+        self._early_index = None
+        self._ready = threading.Event()
+        self._on_ready = None
+        if embedder is not None:
+            self._attach(embedder)
+        elif background:
+            self._early_index = load_index(config.index_dir)  # fails now, before any thread, if unusable
+            self._on_ready = on_ready
+        else:
             from ..embedding.embedder import make_embedder
 
-            embedder = make_embedder(config)
-        self.config = config
-        self.embedder = embedder
-        self.live = LiveSearcher(config.index_dir, embedder, config)
+            self._attach(make_embedder(config))
+
+    def _attach(self, embedder) -> None:
+        if self.config.query_batch > 1:  # concurrent users' questions share forward passes
+            from ..batcher import QueryBatcher
+
+            embedder = QueryBatcher(embedder, max_batch=self.config.query_batch,
+                                    wait_ms=self.config.query_batch_wait_ms)
+        self.live = LiveSearcher(self.config.index_dir, embedder, self.config)
+        self._early_index = None
+        self._ready.set()
+
+    def start_loading(self) -> None:
+        if not self.ready:
+            threading.Thread(target=self._load, args=(self._on_ready,), name="model-loader", daemon=True).start()
+
+    def _load(self, on_ready) -> None:
+        from ..embedding.embedder import make_embedder
+
+        try:
+            embedder = make_embedder(self.config)
+            if self.config.query_graph and hasattr(embedder, "use_query_graph"):
+                embedder.use_query_graph(build=True, report=log.warning)
+            self._attach(embedder)
+        except AssistantError as exc:
+            self.load_error = str(exc)
+            log.error("the model could not be loaded: %s", exc)
+            return
+        except Exception as exc:  # a bug, but the page must say so instead of "loading" for ever
+            self.load_error = f"{type(exc).__name__}: {exc}"
+            log.exception("the model could not be loaded")
+            return
+        if on_ready is not None:
+            on_ready()
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set()
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        return self._ready.wait(timeout)
+
+    @property
+    def embedder(self):
+        return self.current().embedder
+
+    def current(self):
+        """The live Searcher; NotReadyError while the model is still loading."""
+        if self.live is None:
+            if self.load_error:
+                raise NotReadyError(f"the model could not be loaded ({self.load_error}); ask the administrator")
+            raise NotReadyError("the model is still loading; try again in a few seconds")
+        return self.live.current()
+
+    def index(self):
+        """The live index (loaded before the model, so it is there while the model loads)."""
+        return self.live.current().index if self.live is not None else self._early_index
 
     def problem(self, question) -> str | None:
         """A friendly Arabic message for a question the library refuses (``check_query``), else None."""
@@ -82,7 +161,7 @@ class UIService:
     def hits(self, question: str, k: int, filters=None):
         """Top ``k`` hits (reprints folded by the library) and the searcher used; ``filters`` are
         ``Filters.parse`` strings ("doc:ID", "outlet:NAME", "since:DATE", "until:DATE")."""
-        searcher = self.live.current()
+        searcher = self.current()
         return searcher.search(question, self._count(k, self.config.top_k), filters=Filters.parse(filters)), searcher
 
     def _count(self, k, default: int) -> int:
@@ -120,7 +199,7 @@ class UIService:
         """The whole source document with the cited passage highlighted in place."""
         try:
             doc_id, start, end, span = parse_cite(cite)
-            doc = self.live.current().index.documents[doc_id]
+            doc = self.index().documents[doc_id]
         except (ValueError, KeyError):
             return message_html("تعذّر فتح هذا المرجع؛ ربما تغيّر الفهرس. أعد البحث. (citation not found)")
         s = doc.source
@@ -132,7 +211,7 @@ class UIService:
     def answer(self, question: str, k: int | None = None):
         from ..answer import answer_question
 
-        return answer_question(self.live.current(), question, k or self.config.answer_k)
+        return answer_question(self.current(), question, k or self.config.answer_k)
 
     def chat(self, question: str, history: list | None):
         """Append the question and its cited answer to the conversation."""
@@ -162,13 +241,50 @@ class UIService:
 
     def examples(self) -> list[str]:
         """The collection's example questions (its ``examples.txt``, kept in the index); often none."""
-        return [str(q) for q in self.live.current().index.manifest.get("examples", [])]
+        return [str(q) for q in self.index().manifest.get("examples", [])]
 
     def sources(self) -> str:
-        return sources_html(self.live.current().index)
+        return sources_html(self.index())
 
     def filter_choices(self) -> list[tuple[str, str]]:
-        index = self.live.current().index
+        index = self.index()
         outlets = sorted({d.source.outlet for d in index.documents.values() if d.source.outlet})
         docs = [(f"الوثيقة: {source_label(d.source)}", f"doc:{d.doc_id}") for d in index.documents.values()]
         return [(f"الوسيلة: {o}", f"outlet:{o}") for o in outlets] + docs
+
+    # ------------------------------------------------------------ status, sign-in, changes
+
+    def status(self) -> str:
+        """The banner over the page: empty once questions can be answered."""
+        if self.ready:
+            return ""
+        if self.load_error:
+            return f"⛔ تعذّر تحميل النموذج؛ البحث غير متاح. ({self.load_error})"
+        return "⏳ جارٍ تحميل النموذج… المصادر متاحة الآن، والبحث بعد ثوانٍ. (loading the model…)"
+
+    def user(self, username: str | None) -> User:
+        """The signed-in user behind a request (Gradio's ``request.username``); AccessError if none."""
+        user = self.access.signed_in(username)
+        if user is None:
+            raise AccessError("sign in first")
+        return user
+
+    def writer(self, username: str | None) -> User:
+        """The user, when they may change the collection; AccessError otherwise."""
+        user = self.user(username)
+        if not self.access.uploads or not self.config.uploads:
+            raise AccessError("this server does not accept uploads")
+        if not user.can_write:
+            raise AccessError(f"{user.name} is a reader; only editors can upload or remove documents")
+        return user
+
+    def upload(self, paths: list[str], username: str | None) -> UploadResult:
+        from ..uploads import save_and_add
+
+        user = self.writer(username)
+        return save_and_add(paths, lambda: self.embedder, self.config, owner=user.name)
+
+    def remove(self, doc_id: str, username: str | None) -> dict:
+        from ..uploads import remove_upload
+
+        return remove_upload(self.config.index_dir, doc_id, self.writer(username).name)

@@ -1,18 +1,22 @@
-"""The UI's upload panel: it only translates, ``assistant.uploads.save_and_add`` does the work
-(through the same corpus code as `assistant add`)."""
+"""The UI's upload panel: it only translates; ``assistant.uploads.save_and_add`` does the work
+(the same code and limits as the API's ``POST /api/v1/documents`` and `assistant add`).
+
+Imported only when the UI is built, so gradio is imported at the top (``gr.Request`` in a
+handler's annotations must resolve from this module's globals).
+"""
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
 from pathlib import Path
 
-from ..config import Config
+import gradio as gr
+
 from ..corpus import UPLOADS_DIR
-from ..errors import CorpusError, IndexBusyError, IndexStateError, SourceError
+from ..errors import AccessError, CorpusError, IndexBusyError, IndexStateError, NotReadyError, SourceError
 from ..sources import SUPPORTED_SUFFIXES
-from ..uploads import UploadResult, save_and_add
+from ..uploads import UploadResult
 
 log = logging.getLogger(__name__)
 
@@ -43,30 +47,51 @@ def status_markdown(result: UploadResult, uploads: Path) -> str:
     return "\n\n".join(lines) or "لم تُختر أي ملفات."
 
 
-def upload_panel(config: Config, embedder_getter: Callable[[], object]) -> None:
+def upload_panel(service) -> None:
     """Create the upload components inside the caller's ``gr.Blocks`` (or tab) context."""
-    import gradio as gr
-
+    config = service.config
     index_dir = Path(config.index_dir)
     allowed = sorted(SUPPORTED_SUFFIXES)
     gr.Markdown(f"أضف وثائقك إلى المجموعة ({'، '.join(allowed)}؛ حتى {config.upload_max_mb} ميغابايت "
-                f"للملف، و{config.upload_max_files} ملفاً في المرة). تُضمَّن النصوص الجديدة فقط، "
-                "ويبقى البحث متاحاً أثناء التحديث.", rtl=True)
+                f"و{config.upload_max_passages} مقطعاً للملف، و{config.upload_max_files} ملفاً في المرة). "
+                "تُضمَّن النصوص الجديدة فقط، ويبقى البحث متاحاً أثناء التحديث. لا يمكن لأي رفع أن يستبدل "
+                "وثيقة لم ترفعها أنت.", rtl=True)
     files = gr.File(label="الملفات", file_count="multiple", file_types=allowed, type="filepath",
                     elem_id="upload-files")
     button = gr.Button("أضف إلى المجموعة", variant="primary", elem_id="upload-button")
     status = gr.Markdown(rtl=True, elem_id="upload-status")
 
-    def on_add(paths):
+    def on_add(paths, request: gr.Request):
         if not paths:
             return "لم تُختر أي ملفات."
         paths = [paths] if isinstance(paths, str) else list(paths)
         try:
-            result = save_and_add(paths, embedder_getter, config)
+            result = service.upload(paths, request.username if request else None)
         except IndexBusyError:
-            return "⏳ الفهرس قيد التحديث الآن؛ أعد المحاولة بعد قليل."
-        except (SourceError, IndexStateError, CorpusError) as exc:
+            return "⏳ يُضاف رفعٌ آخر إلى المجموعة الآن؛ أعد المحاولة بعد دقيقة. (busy: another upload is running)"
+        except AccessError as exc:
+            return f"⛔ {exc}"
+        except (SourceError, IndexStateError, CorpusError, NotReadyError) as exc:
             return f"⛔ تعذّرت الإضافة: {exc}"
+        finally:
+            discard(paths)
         return status_markdown(result, index_dir / UPLOADS_DIR)
 
-    button.click(on_add, inputs=files, outputs=status, concurrency_limit=1)
+    # Not queued one by one: a second upload while one runs is told at once that it must wait.
+    button.click(on_add, inputs=files, outputs=status, concurrency_limit=4, api_visibility="private")
+
+
+def discard(paths: list[str]) -> None:
+    """Delete Gradio's temporary copies of uploaded files (only inside its upload cache)."""
+    import tempfile
+
+    cache = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio").resolve()
+    for p in map(Path, paths):
+        try:
+            p = p.resolve()
+            if p.is_relative_to(cache) and p.is_file():
+                p.unlink()
+                if p.parent != cache and not any(p.parent.iterdir()):
+                    p.parent.rmdir()
+        except OSError as exc:
+            log.info("could not delete the temporary upload %s: %s", p.name, exc)
