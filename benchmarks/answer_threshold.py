@@ -20,8 +20,10 @@ from pathlib import Path
 
 from assistant.answer import compose as answer
 from assistant.answer.compose import MIN_COVERAGE
+from assistant.answer.figures import figure_spans
 from assistant.answer.lexicon import fold, tokens
-from assistant.answer.question import coverage, figure_spans, parse_question, typed_spans
+from assistant.answer.question import coverage, parse_question
+from assistant.answer.spans import typed_spans
 from assistant.chunk import split_sentences
 from assistant.evaluate import find_eval_dir
 from assistant.normalize import normalize_arabic

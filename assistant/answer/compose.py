@@ -16,8 +16,11 @@ from ..normalize import normalize_arabic, tokenize
 from ..records import Document, Hit, Reprint, Source
 from ..reprints import is_reprint, shingles
 from .claims import GENERIC, find_attributions, find_dates, resolve_generic
-from .lexicon import actors_in, fold, tokens
-from .question import Question, Span, coverage, expand_query, figure_spans, parse_question, typed_spans
+from .figures import figure_spans
+from .lexicon import fold, tokens
+from .parties import PartyMatcher
+from .question import Question, Span, coverage, expand_query, parse_question
+from .spans import typed_spans
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +30,7 @@ NOT_FOUND = "not found in the sources"
 # sentence must mention at least
 # half of the question's concepts, parties and words, in a passage the model finds related.
 MIN_COVERAGE = 0.5
+MIN_FIGURE_COVERAGE = 0.2
 MIN_DENSE = 0.15
 MAX_SENTENCES = 8
 
@@ -122,8 +126,9 @@ def answer_question(searcher, question: str, k: int = DEFAULTS.answer_k) -> Answ
         pool += [h for h in searcher.search(expanded, k, method="bm25", fold=False)
                  if h.passage.passage_id not in seen]
     related = max((h.scores.get("dense", -1.0) for h in hits), default=-1.0) >= MIN_DENSE
+    parties = PartyMatcher(q.party, getattr(searcher, "embedder", None))
     candidates = [c for h in pool if related and q.terms
-                  for c in _candidates(q, h, docs[h.passage.doc_id])]
+                  for c in _candidates(q, h, docs[h.passage.doc_id], parties)]
     if q.kind in ("name", "place", "cause") and candidates:
         best_fit = max(c.span.fit for c in candidates)  # an apposition beats any party named
         candidates = [c for c in candidates if c.span.fit >= best_fit]
@@ -155,19 +160,21 @@ def answer_question(searcher, question: str, k: int = DEFAULTS.answer_k) -> Answ
                   hits_out, q.kind)
 
 
-def _candidates(q: Question, hit: Hit, doc: Document) -> list[_Candidate]:
+def _candidates(q: Question, hit: Hit, doc: Document, parties: PartyMatcher | None = None) -> list[_Candidate]:
     dense = max(0.0, hit.scores.get("dense", 0.0))
     spans = split_sentences(doc.text, hit.passage.start, hit.passage.end)
+    if parties is not None:
+        parties.read(doc.doc_id, doc.text)
     out = []
     for idx, (s, e) in enumerate(spans):
         f = fold(doc.text[s:e], s)
         toks = tokens(f)
         cov = coverage(q, toks)
-        if cov < MIN_COVERAGE:
-            continue
+        if cov < (MIN_FIGURE_COVERAGE if q.kind == "figure" else MIN_COVERAGE):
+            continue  # a figure's own words are checked by figure_spans: a short sentence may hold it
         speaker, said_at = _speaker(doc, spans, idx, f, toks)
         if q.kind == "figure":
-            found = figure_spans(q, f, toks, frozenset(actors_in(tokens(fold(speaker)))))
+            found = figure_spans(q, f, toks, speaker, parties)
         elif q.kind == "other":
             found = [Span(s, e, doc.text[s:e])]
         else:

@@ -1,0 +1,115 @@
+"""Dates, names, places, causes and yes/no statements in one sentence, for متى / من / أين /
+لماذا-كيف / هل questions."""
+
+from __future__ import annotations
+
+import re
+
+from ..normalize import normalize_arabic
+from .claims import REPORTING_VERBS, find_dates
+from .lexicon import Folded, Token, concepts_of, same_word, word_matches
+from .question import Question, Span, make_span
+
+_SPLIT = re.compile(r"[,.;:!?]")
+
+
+def _n(spec: str) -> set[str]:
+    return {normalize_arabic(w) for w in spec.split()}
+
+
+def _clause_break(f: Folded, a: Token, b: Token) -> bool:
+    return bool(_SPLIT.search(f.text[a.fend:b.fstart]))
+
+
+_PLACE = _n("حي مدينة محافظة منطقة قرية بلدة سجن مخيم مصنع مستشفى مدرسة سوق مطار ميناء جسر طريق "
+            "شمال جنوب شرق غرب شمالي جنوبي شرقي غربي "
+            "أحياء مناطق محيط")
+_CAUSE = [normalize_arabic(w) for w in (
+    "بسبب", "نتيجة", "جراء", "بغية", "بهدف", "لأن", "من أجل", "كي", "لكي", "حتى", "بعد", "عبر",
+    "من خلال", "بواسطة", "because", "due to", "after", "by")]
+
+
+def typed_spans(q: Question, f: Folded, toks: list[Token]) -> list[Span]:
+    """Dates, names, places, causes or the statement asked about, for متى / من / أين / لماذا-كيف / هل."""
+    if q.kind == "date":
+        return [make_span(f, a, b) for a, b in find_dates(f) if not _statement_date(f, toks, a)]
+    mine = q.words + tuple(w for g in q.party for w in g)
+    asked = [i for i, t in enumerate(toks) if any(same_word(w, t.text) for w in mine)
+             or concepts_of(t.text) & q.concepts]
+    after = asked[-1] + 1 if asked else 0
+    if q.kind == "name":
+        return _names(q, f, toks, after)
+    if q.kind == "place":
+        return _places(q, f, toks, after)
+    if q.kind == "cause":
+        return _causes(f, toks, after)
+    if q.kind == "yesno" and asked:
+        return [make_span(f, toks[asked[0]].start, toks[asked[-1]].end)]
+    return []
+
+
+def _statement_date(f: Folded, toks: list[Token], start: int) -> bool:
+    """"أعلنت X خلال بيان، اليوم الاثنين": the date a statement was made, not of what it reports."""
+    i = next((k for k, t in enumerate(toks) if t.start >= start), len(toks))
+    for j in range(i - 1, max(i - 7, -1), -1):
+        if concepts_of(toks[j].text) or _SPLIT.search(f.text[toks[j].fend:toks[j + 1].fstart] if j + 1 < len(toks)
+                                                      else "") and "," not in f.text[toks[j].fend:toks[j + 1].fstart]:
+            return False
+        if toks[j].text in REPORTING_VERBS or toks[j].text[1:] in REPORTING_VERBS:
+            return True
+    return False
+
+
+_NOT_NAMES = REPORTING_VERBS | _n("أمس اليوم قد")
+_QUOTED = re.compile(r'"([^"]{2,60})"')
+
+
+def _names(q: Question, f: Folded, toks: list[Token], after: int) -> list[Span]:
+    """An apposition after the asked words ("قائد الفرقة، سامر خليل،"), else a quoted name."""
+    out = []
+    if 0 < after < len(toks) and "," in f.text[toks[after - 1].fend:toks[after].fstart]:
+        for k in range(after + 1, min(after + 4, len(toks))):
+            if "," in f.text[toks[k - 1].fend:toks[k].fstart]:
+                if not any(t.text in _NOT_NAMES for t in toks[after:k]):
+                    out.append(make_span(f, toks[after].start, toks[k - 1].end))
+                break
+    mine = q.words + tuple(w for g in q.party for w in g)
+    for m in _QUOTED.finditer(f.text):
+        words = m.group(1).split()
+        if words and not all(any(same_word(w, x) for w in mine) for x in words):
+            a, b = f.span(m.start(1), m.end(1))
+            out.append(make_span(f, a, b, fit=0.6))
+    return out
+
+
+def _places(q: Question, f: Folded, toks: list[Token], after: int) -> list[Span]:
+    out = []
+    for i, t in enumerate(toks):
+        if not any(word_matches(t.text, "=" + p) for p in _PLACE):
+            continue
+        j = i + 1
+        while j < len(toks) and j - i <= 3 and not _clause_break(f, toks[j - 1], toks[j]) and (
+                toks[j].text.startswith(("ال", "بال"))) and (
+                toks[j].text not in _n("الذي التي الذين")):
+            j += 1
+        if j == i + 1:
+            continue
+        words = {x.text for x in toks[i:j]}
+        if all(any(same_word(w, x) for w in q.words) for x in words):
+            continue  # the place the question already names
+        out.append(make_span(f, t.start, toks[j - 1].end, fit=1.0 if i >= after else 0.8))
+    return sorted(out, key=lambda s: -s.fit)
+
+
+def _causes(f: Folded, toks: list[Token], after: int) -> list[Span]:
+    out = []
+    for cue in _CAUSE:
+        for m in re.finditer(rf"(?<![^\W\d_]){re.escape(cue)}(?![^\W\d_])", f.text):
+            end = _SPLIT.search(f.text, m.end())
+            b = end.start() if end else len(f.text)
+            if b - m.end() < 4:
+                continue
+            a, z = f.span(m.start(), b)
+            fit = 1.0 if not toks or after == 0 or a >= toks[min(after, len(toks)) - 1].start else 0.8
+            out.append(make_span(f, a, z, fit=fit))
+    return sorted(out, key=lambda s: (-s.fit, s.start))
