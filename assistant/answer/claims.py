@@ -19,7 +19,8 @@ class Figure:
     first: int  # token index range of the figure inside the sentence's tokens
     last: int
     number: float | None  # None for vague amounts (عشرات = "dozens")
-    qualifier: str  # "", "more than", "about", "less than", "dozens", "hundreds", "thousands"
+    qualifier: str  # "", "more than", "about", "less than", "between", "dozens", "hundreds", "thousands"
+    high: float | None = None  # the top of a range: "بين 20 و30" is 20..30
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,28 @@ def find_figures(f: Folded, toks: list[Token]) -> list[Figure]:
                 break
         out.append(Figure(toks[first].start, toks[last].end, first, last, number, qual))
         i = last + 1
+    return _ranges(out, toks)
+
+
+_BETWEEN = frozenset(_n("بين ما بين between"))
+
+
+def _ranges(figures: list[Figure], toks: list[Token]) -> list[Figure]:
+    """"بين 20 و30" / "between 20 and 30" -> one figure 20..30."""
+    out: list[Figure] = []
+    for fig in figures:
+        prev = out[-1] if out else None
+        if (prev and prev.first > 0 and toks[prev.first - 1].text.lower() in _BETWEEN and prev.number is not None
+                and fig.number is not None and fig.first == prev.last + 1
+                and toks[fig.first].text.startswith("و")):
+            out[-1] = Figure(toks[prev.first - 1].start, fig.end, prev.first - 1, fig.last, prev.number,
+                             "between", fig.number)
+        elif (prev and prev.first > 0 and toks[prev.first - 1].text.lower() in _BETWEEN and fig.number is not None
+              and fig.first == prev.last + 2 and toks[prev.last + 1].text.lower() in ("and", "و")):
+            out[-1] = Figure(toks[prev.first - 1].start, fig.end, prev.first - 1, fig.last, prev.number,
+                             "between", fig.number)
+        else:
+            out.append(fig)
     return out
 
 

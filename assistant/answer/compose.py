@@ -7,7 +7,9 @@ source claims, names the party making the claim, and says whether the sources ag
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import re
 from dataclasses import dataclass, field
 
 from ..chunk import split_sentences
@@ -16,6 +18,8 @@ from ..normalize import normalize_arabic, tokenize
 from ..records import Document, Hit, Reprint, Source
 from ..reprints import is_reprint, shingles
 from .claims import GENERIC, find_attributions, find_dates, resolve_generic
+from .closeness import SentenceCloseness
+from .compare import compare, published_date
 from .figures import figure_spans
 from .lexicon import fold, tokens
 from .parties import PartyMatcher
@@ -31,6 +35,7 @@ NOT_FOUND = "not found in the sources"
 # half of the question's concepts, parties and words, in a passage the model finds related.
 MIN_COVERAGE = 0.5
 MIN_FIGURE_COVERAGE = 0.2
+MIN_SENTENCE_COSINE = 0.55  # or a sentence the model finds this close to the question
 MIN_DENSE = 0.15
 MAX_SENTENCES = 8
 
@@ -65,12 +70,14 @@ class Claim:
     qualifier: str = ""
     date: str = ""  # when the claim was made, where the text says
     also: tuple[Reprint, ...] = ()
+    high: float | None = None  # the top of a range ("بين 20 و30": number 20, high 30)
+    published: dt.date | None = None  # the document's date, for "اليوم", "أمس", "الخميس الماضي"
 
     def to_dict(self) -> dict:
         return {"source": self.source.to_dict(), "speaker": self.speaker, "sentence": self.sentence,
                 "value": self.value, "start": self.start, "end": self.end,
                 "value_span": {"start": self.value_start, "end": self.value_end},
-                "number": self.number, "qualifier": self.qualifier, "date": self.date,
+                "number": self.number, "high": self.high, "qualifier": self.qualifier, "date": self.date,
                 "also": [r.to_dict() for r in self.also]}
 
 
@@ -127,8 +134,9 @@ def answer_question(searcher, question: str, k: int = DEFAULTS.answer_k) -> Answ
                  if h.passage.passage_id not in seen]
     related = max((h.scores.get("dense", -1.0) for h in hits), default=-1.0) >= MIN_DENSE
     parties = PartyMatcher(q.party, getattr(searcher, "embedder", None))
+    closeness = SentenceCloseness(searcher, question) if related and q.terms else None
     candidates = [c for h in pool if related and q.terms
-                  for c in _candidates(q, h, docs[h.passage.doc_id], parties)]
+                  for c in _candidates(q, h, docs[h.passage.doc_id], parties, closeness)]
     if q.kind in ("name", "place", "cause") and candidates:
         best_fit = max(c.span.fit for c in candidates)  # an apposition beats any party named
         candidates = [c for c in candidates if c.span.fit >= best_fit]
@@ -151,26 +159,31 @@ def answer_question(searcher, question: str, k: int = DEFAULTS.answer_k) -> Answ
         sentences.append(AnswerSentence(text[c.start:c.end], n, c.start, c.end, c.span.start,
                                         c.span.end, cited_hit))
         if q.kind != "other":
+            doc = docs[c.hit.passage.doc_id]
             claims.append(Claim(c.hit.source, c.speaker, text[c.start:c.end], c.span.value, c.start,
                                 c.end, c.hit.passage.doc_id, c.span.start, c.span.end, c.span.number,
-                                c.span.qualifier, c.date, tuple(c.also)))
+                                c.span.qualifier, c.date, tuple(c.also), c.span.high,
+                                published_date(doc.source.date, doc.text)))
     hits_out = tuple(Hit(i + 1, h.score, h.passage, h.source, h.scores) for i, h in enumerate(cited))
     log.info("answer: %d candidate sentences, %d chosen", len(candidates), len(chosen))
-    return Answer(question, tuple(sentences), tuple(claims), compare(claims) if sentences else "none",
+    return Answer(question, tuple(sentences), tuple(claims), compare(claims, q.kind) if sentences else "none",
                   hits_out, q.kind)
 
 
-def _candidates(q: Question, hit: Hit, doc: Document, parties: PartyMatcher | None = None) -> list[_Candidate]:
+def _candidates(q: Question, hit: Hit, doc: Document, parties: PartyMatcher | None = None,
+                closeness: SentenceCloseness | None = None) -> list[_Candidate]:
     dense = max(0.0, hit.scores.get("dense", 0.0))
     spans = split_sentences(doc.text, hit.passage.start, hit.passage.end)
     if parties is not None:
         parties.read(doc.doc_id, doc.text)
+    near = closeness.of(hit) if closeness else {}
     out = []
     for idx, (s, e) in enumerate(spans):
         f = fold(doc.text[s:e], s)
         toks = tokens(f)
         cov = coverage(q, toks)
-        if cov < (MIN_FIGURE_COVERAGE if q.kind == "figure" else MIN_COVERAGE):
+        close = near.get((s, e), 0.0)
+        if cov < (MIN_FIGURE_COVERAGE if q.kind == "figure" else MIN_COVERAGE) and close < MIN_SENTENCE_COSINE:
             continue  # a figure's own words are checked by figure_spans: a short sentence may hold it
         speaker, said_at = _speaker(doc, spans, idx, f, toks)
         if q.kind == "figure":
@@ -183,29 +196,44 @@ def _candidates(q: Question, hit: Hit, doc: Document, parties: PartyMatcher | No
             continue
         best = found[0]
         date = _claim_date(doc, (s, e), said_at)
-        out.append(_Candidate(hit, s, e, best, cov + 0.5 * best.fit + 0.5 * dense, speaker, date))
+        out.append(_Candidate(hit, s, e, best, cov + 0.5 * best.fit + 0.5 * dense + close, speaker, date))
     return out
 
 
 def _speaker(doc: Document, spans: list[tuple[int, int]], idx: int, f, toks) -> tuple[str, tuple[int, int]]:
-    """The party making the sentence's claim: the nearest named attribution in the sentence, else
-    in the earlier sentences of the same passage; "" when the outlet speaks for itself."""
-    own = [a for a in find_attributions(f, toks) if a.named]
+    """The party making the sentence's claim: the nearest named attribution in the sentence, else in
+    the earlier sentences of the same passage; a reporting verb without a subject ("ولفتت إلى") or a
+    statement ("وأشار البيان") continues the last named speaker; else a headline "X: ..." names the
+    speaker of an article that reports X's figures; else "" (the outlet speaks for itself)."""
     where = spans[idx]
-    if not own:
-        for j in range(idx - 1, -1, -1):
-            pf = fold(doc.text[spans[j][0]:spans[j][1]], spans[j][0])
-            named = [a for a in find_attributions(pf, tokens(pf)) if a.named]
-            if named:
-                own, where = named[-1:], spans[j]
-                break
-    if not own:
-        return "", where
-    speaker = own[0].speaker if len(own) == 1 else min(own, key=lambda a: abs(a.start - where[0])).speaker
+    for j in range(idx, -1, -1):
+        pf = f if j == idx else fold(doc.text[spans[j][0]:spans[j][1]], spans[j][0])
+        found = find_attributions(pf, tokens(pf) if j != idx else toks)
+        named = [a for a in found if a.named]
+        if named:
+            speaker = named[0].speaker if len(named) == 1 else min(
+                named, key=lambda a: abs(a.start - spans[j][0])).speaker
+            return _resolve(speaker, doc, spans[j][0]), spans[j]
+        if found:  # said, without saying who: the speaker before goes on
+            return _previous_named(doc, spans[j][0]), spans[j]
+    return _headline_speaker(doc), where
+
+
+def _resolve(speaker: str, doc: Document, at: int) -> str:
     last = normalize_arabic(speaker.split(" عن ")[0].split()[-1]) if speaker else ""
     if last in GENERIC:
-        speaker = resolve_generic(speaker, doc.text, where[0], _previous_named(doc, where[0]))
-    return speaker, where
+        return resolve_generic(speaker, doc.text, at, _previous_named(doc, at))
+    return speaker
+
+
+_HEADLINE = re.compile(r"^\s*([^:\n]{2,60}?)\s*:\s*\S")
+
+
+def _headline_speaker(doc: Document) -> str:
+    """"المرصد: ارتفاع الحصيلة إلى 70" -> "المرصد": a headline that quotes its source."""
+    first = doc.source.title or doc.text[:200].split("\n", 1)[0]
+    m = _HEADLINE.match(first)
+    return m.group(1).strip() if m and len(m.group(1).split()) <= 6 else ""
 
 
 def _previous_named(doc: Document, before: int) -> str:
@@ -251,32 +279,3 @@ def _key(span: Span) -> str:
         number = "" if span.number is None else f"{span.number:g}"
         return f"{span.qualifier}:{number}"
     return " ".join(tokenize(span.value))
-
-
-def compare(claims: list[Claim]) -> str:
-    """"differ" when two claims cannot both be true (40 vs 121; "عشرات" vs "أكثر من 800"), "agree"
-    when several documents are consistent ("الآلاف" and "نحو 3500"), "single" when one document
-    answers, "none" when nothing does. Non-numeric claims compare by their folded text."""
-    if not claims:
-        return "none"
-    docs = {c.doc_id for c in claims} | {r.source.doc_id for c in claims for r in c.also}
-    ranges = [_range(c) for c in claims]
-    if all(r is not None for r in ranges):
-        clash = any(a[1] < b[0] or b[1] < a[0] for i, a in enumerate(ranges) for b in ranges[i + 1:])
-    else:
-        clash = len({" ".join(tokenize(c.value)) for c in claims}) > 1
-    if clash:
-        return "differ"
-    return "agree" if len(docs) > 1 else "single"
-
-
-_VAGUE_RANGES = {"dozens": (12.0, 99.0), "hundreds": (100.0, 999.0), "thousands": (1000.0, 9999.0)}
-
-
-def _range(c: Claim) -> tuple[float, float] | None:
-    """The values a claim allows: "أكثر من 200" -> (201, inf), "نحو 70" -> (60, 80)."""
-    if c.number is None:
-        return _VAGUE_RANGES.get(c.qualifier)
-    n = c.number
-    return {"more than": (n + 1, float("inf")), "at least": (n, float("inf")), "less than": (0.0, n - 1),
-            "about": (n * 0.85, n * 1.15)}.get(c.qualifier, (n, n))

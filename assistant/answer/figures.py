@@ -44,7 +44,7 @@ def figure_spans(q: Question, f: Folded, toks: list[Token], speaker: str = "",
             continue
         fit = _figure_fit(q, f, toks, fig, speaker, parties, previous)
         if fit is not None:
-            out.append(make_span(f, fig.start, fig.end, fig.number, fig.qualifier, fit))
+            out.append(make_span(f, fig.start, fig.end, fig.number, fig.qualifier, fit, fig.high))
     out += _noun_counts(q, f, toks)
     return sorted(out, key=lambda s: -s.fit)
 
@@ -78,7 +78,7 @@ def _figure_fit(q: Question, f: Folded, toks: list[Token], fig: Figure, speaker:
     def party_ok() -> bool:
         if party is not False or not parties.embedder:
             return bool(party)
-        a = (head or tail or [toks[fig.first]])[0].start - f.base
+        a = (head or [toks[fig.first]])[0].start - f.base
         b = (tail or [toks[fig.last]])[-1].end - f.base
         return parties.matches(tail + head, f.original[a:b]) is True
 
@@ -103,10 +103,10 @@ def _figure_fit(q: Question, f: Folded, toks: list[Token], fig: Figure, speaker:
     if not q.events and q.counted and events(noun_c):
         return None  # "how many prisoners does it hold" is not answered by "dozens escaped"
     want = q.counted - {"duration"}
-    if want and counted and not want & counted and not (want <= {"person", "member"} and counted & _PEOPLE):
+    if want and counted and not want & counted and not (want <= _GENERIC and counted & _PEOPLE):
         return None  # "4 مدنيين" does not answer "how many workers"
-    if want and not counted and not want <= {"person", "member"}:
-        return None
+    if want and not counted and not want <= _GENERIC:
+        return None  # a bare "40" may count fighters, not civilians
     attributes = {c for c in q.concepts if r.get(c) == "attribute"}
     if attributes and not attributes <= noun_c:
         return None
@@ -129,8 +129,9 @@ def _party_of(q: Question, f: Folded, toks: list[Token], fig: Figure, tail: list
         return previous
     phrase = [t for t in head + tail if t.text not in STOPWORDS and _names_someone(t.text)]
     verdict = parties.matches(phrase, None, lexical_only=True)
-    if verdict is None:  # the figure names no one: the sentence must name the party
-        verdict = parties.matches(toks, None, lexical_only=True)
+    if verdict is None and len(find_figures(f, toks)) == 1:
+        # the only figure of the sentence, and it names no one: the sentence must name the party in full
+        verdict = parties.matches(toks, None, lexical_only=True, whole=True)
     return bool(verdict)
 
 
@@ -140,6 +141,7 @@ def _names_someone(word: str) -> bool:
     return not c or bool(c & _PEOPLE - {"person", "member"})
 
 
+_GENERIC = frozenset({"person", "member", "fighter", "soldier"})  # often left unsaid after a number
 _PEOPLE = frozenset({"civilian", "child", "woman", "soldier", "fighter", "police", "prisoner", "hostage",
                      "journalist", "worker", "passenger", "student", "rescuer", "person", "member"})
 _DUAL = re.compile(r"(?:تين|تان|ين|ان)$")

@@ -51,7 +51,7 @@ class PartyMatcher:
         return bool(self.matches(tokens(fold(text)), None, lexical_only=True))
 
     def matches(self, phrase: Sequence[Token], phrase_text: str | None, *, lexical_only: bool = False,
-                document: Sequence[Token] = ()) -> bool | None:
+                document: Sequence[Token] = (), whole: bool = False) -> bool | None:
         """True when the phrase names one of the groups, False when it names something else, None
         when it has no naming word at all."""
         asks = question_words()
@@ -59,13 +59,13 @@ class PartyMatcher:
                  and t.text.lower() not in asks]
         if not words:
             return None
-        if self._lexical(words, document):
+        if self._lexical(words, document, whole):
             return True
         if lexical_only or not self.embedder or not phrase_text:
             return False
         return self._cosine(phrase_text) >= PARTY_COSINE
 
-    def _lexical(self, words: list[str], document: Sequence[Token]) -> bool:
+    def _lexical(self, words: list[str], document: Sequence[Token], whole: bool = False) -> bool:
         if any(w in self._initials for w in words):
             return True
         joined = [initialism(" ".join(words[i:i + n])) for n in (2, 3, 4) for i in range(len(words) - n + 1)]
@@ -74,7 +74,7 @@ class PartyMatcher:
             if any(w in joined for w in g):
                 return True
             hit = sum(any(same_word(w, x) for x in expanded) for w in g)
-            if hit >= math.ceil(len(g) / 2) and hit:
+            if hit >= (len(g) if whole else math.ceil(len(g) / 2)) and hit:
                 return True
         return False
 

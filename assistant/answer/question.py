@@ -64,6 +64,7 @@ class Span:
     number: float | None = None
     qualifier: str = ""
     fit: float = 1.0  # how well it fits the question, 0..1
+    high: float | None = None  # the top of a range ("بين 20 و30")
 
 
 def _n(spec: str) -> set[str]:
@@ -112,6 +113,14 @@ def parse_question(text: str) -> Question:
         concepts |= concepts_of(t.text.lower())
     counted, noun, party_at = _counted(toks, kind)
     party = _party(toks, party_at) if party_at is not None else []
+    if kind == "yesno":  # "هل قتل مدير المصنع في الحريق؟": what must be said together, before the context
+        core = []
+        for w in words[1:]:
+            if w in _CONTEXT:
+                break
+            if w not in STOPWORDS and not concepts_of(w) and len(w) > 1:
+                core.append(w)
+        party = [tuple(core)] if core else []
     in_party = {w for g in party for w in g}
     rest = [w for w in (t.text.lower() for t in content_words(toks)) if not concepts_of(w)
             and not in_party & set(variants(w)) and w not in _EN_STOP | _CONTEXT and w != noun]
@@ -209,9 +218,9 @@ def coverage(q: Question, toks: list[Token]) -> float:
 
 
 def make_span(f: Folded, a: int, b: int, number: float | None = None, qualifier: str = "",
-          fit: float = 1.0) -> Span:
+              fit: float = 1.0, high: float | None = None) -> Span:
     while b > a and f.original[b - f.base - 1] in "\"'“”«»‘’،,. ":
         b -= 1  # a span ends on a word, not on the quote or comma after it
-    return Span(a, b, f.original[a - f.base:b - f.base], number, qualifier, fit)
+    return Span(a, b, f.original[a - f.base:b - f.base], number, qualifier, fit, high)
 
 

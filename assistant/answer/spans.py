@@ -43,9 +43,29 @@ def typed_spans(q: Question, f: Folded, toks: list[Token]) -> list[Span]:
         return _places(q, f, toks, after)
     if q.kind == "cause":
         return _causes(f, toks, after)
-    if q.kind == "yesno" and asked:
-        return [make_span(f, toks[asked[0]].start, toks[asked[-1]].end)]
+    if q.kind == "yesno":
+        return _statement(q, f, toks)
     return []
+
+
+def _statement(q: Question, f: Folded, toks: list[Token], width: int = 10) -> list[Span]:
+    """The shortest stretch (at most ``width`` words) saying all the question asks: its events and
+    its core words ("مقتل مدير المصنع" for "هل قتل مدير المصنع في الحريق؟")."""
+    need: list[set[int]] = [{i for i, t in enumerate(toks) if c in concepts_of(t.text)} for c in q.events]
+    need += [{i for i, t in enumerate(toks) if same_word(w, t.text)} for g in q.party for w in g]
+    if not need or any(not s for s in need):
+        return []
+    best = None
+    for a in sorted(set().union(*need)):
+        ends = [min((i for i in s if i >= a), default=None) for s in need]
+        if None in ends or any(not any(a <= i for i in s) for s in need):
+            continue
+        b = max(ends)
+        if min(min(s) for s in need) < a and any(min(s) < a and not any(a <= i <= b for i in s) for s in need):
+            continue
+        if b - a < width and (best is None or b - a < best[1] - best[0]):
+            best = (a, b)
+    return [make_span(f, toks[best[0]].start, toks[best[1]].end)] if best else []
 
 
 def _statement_date(f: Folded, toks: list[Token], start: int) -> bool:
@@ -74,9 +94,12 @@ def _names(q: Question, f: Folded, toks: list[Token], after: int) -> list[Span]:
                     out.append(make_span(f, toks[after].start, toks[k - 1].end))
                 break
     mine = q.words + tuple(w for g in q.party for w in g)
-    for m in _QUOTED.finditer(f.text):
+    asked = [t for t in toks if any(same_word(w, t.text) for w in mine)]
+    for m in _QUOTED.finditer(f.text):  # "حملة “X”", "اسم “X”": a quoted name right after an asked word
         words = m.group(1).split()
-        if words and not all(any(same_word(w, x) for w in mine) for x in words):
+        before = [t for t in toks if t.fend <= m.start()][-2:]
+        if words and any(t in asked for t in before) and not all(any(same_word(w, x) for w in mine)
+                                                                 for x in words):
             a, b = f.span(m.start(1), m.end(1))
             out.append(make_span(f, a, b, fit=0.6))
     return out
