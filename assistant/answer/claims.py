@@ -62,11 +62,11 @@ def _number_word(word: str) -> tuple[float | None, str] | None:
     for v in dict.fromkeys((word, word[1:] if word[:1] in "وب" and len(word) > 3 else word)):
         if v.isdigit():
             return float(v), ""
+        if v in _VAGUE:  # "آلاف النازحين": thousands; "ثلاثة آلاف" is read as a compound below
+            return None, _VAGUE[v]
         for table in (_UNITS, _TENS, _HUNDREDS, _THOUSANDS):
             if v in table:
                 return float(table[v]), ""
-        if v in _VAGUE:
-            return None, _VAGUE[v]
     return None
 
 
@@ -83,11 +83,12 @@ def find_figures(f: Folded, toks: list[Token]) -> list[Figure]:
         first = last = i
         # compounds: "خمسة وعشرون", "ثلاثة آلاف", "1,500" is left as two numbers on purpose
         while last + 1 < len(toks):
-            nxt = _number_word(toks[last + 1].text)
+            word = toks[last + 1].text
+            mult = _THOUSANDS.get(word) or _THOUSANDS.get(word[1:])
+            nxt = (float(mult), "") if mult else _number_word(word)
             if nxt is None or nxt[0] is None or number is None:
                 break
-            word = toks[last + 1].text
-            if word in _THOUSANDS or word[1:] in _THOUSANDS:
+            if mult:
                 number *= nxt[0] if number < 1000 else 1
             elif word.startswith("و"):
                 number += nxt[0]

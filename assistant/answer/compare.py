@@ -54,7 +54,7 @@ def claim_range(c) -> tuple[float, float] | None:
             "about": (n * 0.85, n * 1.15)}.get(c.qualifier, (n, n))
 
 
-_DENIAL = re.compile(r"(?:^|\s)(?:لم|لا|ليس|ليست|نفى|نفت|ينفي|تنفي|عار عن|غير صحيح|no|not|denied)(?:\s|$)")
+_DENIAL = re.compile(r"(?:^|\s)[وف]?(?:لم|لا|ليس|ليست|نفى|نفت|ينفي|تنفي|عار عن|غير صحيح|no|not|denied)(?:\s|$)")
 
 
 def _denies(sentence: str) -> bool:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
 from ..chunk import split_sentences
 from ..config import DEFAULTS
@@ -21,9 +22,10 @@ from .claims import GENERIC, find_attributions, find_dates, resolve_generic
 from .closeness import SentenceCloseness
 from .compare import compare, published_date
 from .figures import figure_spans
+from .followup import resolve
 from .lexicon import fold, tokens
 from .parties import PartyMatcher
-from .question import Question, Span, coverage, expand_query, parse_question
+from .question import Question, Span, coverage, expand_query
 from .spans import typed_spans
 
 log = logging.getLogger(__name__)
@@ -113,8 +115,12 @@ class _Candidate:
     also: list[Reprint] = field(default_factory=list)
 
 
-def answer_question(searcher, question: str, k: int = DEFAULTS.answer_k) -> Answer:
+def answer_question(searcher, question: str, k: int = DEFAULTS.answer_k, *,
+                    previous: Sequence[str] = ()) -> Answer:
     """Answer ``question`` from the passages of ``searcher`` (a ``Searcher``).
+
+    ``previous``: the conversation's earlier questions, oldest first; a follow-up ("وماذا عن
+    المدنيين؟") keeps what they asked unless it says it anew (``followup.resolve``).
 
     Candidates are the top ``2 * k`` passages of the hybrid search plus the top ``k`` of a lexical
     search for the sources' other names of the question's parties and concepts; the answer cites at
@@ -123,8 +129,10 @@ def answer_question(searcher, question: str, k: int = DEFAULTS.answer_k) -> Answ
     Raises:
         QueryError: the question is empty or too long.
     """
-    hits = searcher.search(question, 2 * k, fold=False)  # reprinted sentences are folded below
-    q = parse_question(question)
+    q, text = resolve(question, [p for p in previous if isinstance(p, str) and p.strip()])
+    if len(text) > getattr(searcher, "max_query_chars", len(text)):
+        text = question
+    hits = searcher.search(text, 2 * k, fold=False)  # reprinted sentences are folded below
     docs = searcher.index.documents
     pool = list(hits)
     expanded = expand_query(q)
@@ -133,8 +141,8 @@ def answer_question(searcher, question: str, k: int = DEFAULTS.answer_k) -> Answ
         pool += [h for h in searcher.search(expanded, k, method="bm25", fold=False)
                  if h.passage.passage_id not in seen]
     related = max((h.scores.get("dense", -1.0) for h in hits), default=-1.0) >= MIN_DENSE
-    parties = PartyMatcher(q.party, getattr(searcher, "embedder", None))
-    closeness = SentenceCloseness(searcher, question) if related and q.terms else None
+    parties = PartyMatcher(q.party, getattr(searcher, "embedder", None), q.party_label)
+    closeness = SentenceCloseness(searcher, text) if related and q.terms else None
     candidates = [c for h in pool if related and q.terms
                   for c in _candidates(q, h, docs[h.passage.doc_id], parties, closeness)]
     if q.kind in ("name", "place", "cause") and candidates:
@@ -258,16 +266,21 @@ def _claim_date(doc: Document, sentence: tuple[int, int], said_at: tuple[int, in
 
 
 def _merge_reprints(candidates: list[_Candidate], docs: dict[str, Document]) -> list[_Candidate]:
-    """Keep one of each claim reprinted near-verbatim by several documents, naming them all."""
+    """Keep one of each claim reprinted near-verbatim by several documents, naming them all; a
+    figure a document repeats (its headline and its body) is one claim, with the body's speaker."""
     kept: list[tuple[_Candidate, frozenset[str]]] = []
     for c in candidates:
         words = shingles(docs[c.hit.passage.doc_id].text[c.start:c.end])
-        for k, other in kept:
-            if (k.hit.passage.doc_id != c.hit.passage.doc_id and is_reprint(words, other)
-                    and _key(k.span) == _key(c.span)):
+        for n, (k, other) in enumerate(kept):
+            same_doc = k.hit.passage.doc_id == c.hit.passage.doc_id
+            if not same_doc and is_reprint(words, other) and _key(k.span) == _key(c.span):
                 k.also.append(Reprint(c.hit.source, c.start, c.end))
                 break
-            if k.hit.passage.doc_id == c.hit.passage.doc_id and k.start == c.start:
+            if same_doc and k.start == c.start:
+                break
+            if same_doc and c.span.number is not None and _key(k.span) == _key(c.span):
+                if c.speaker and not k.speaker:  # the headline's figure, said by the body's speaker
+                    kept[n] = (replace(c, also=k.also), words)
                 break
         else:
             kept.append((c, words))

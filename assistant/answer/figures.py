@@ -88,7 +88,11 @@ def _figure_fit(q: Question, f: Folded, toks: list[Token], fig: Figure, speaker:
     r = roles()
     unit = {c for c in noun_c if r.get(c) == "unit"}
     counted = {c for c in noun_c if r.get(c) in ("person", "thing", "unit")}
-    fig_events = events(concepts_of(tail[0].text)) if tail else frozenset()
+    fig_events = frozenset()
+    for t in tail[:3]:  # "15 قتيلا", "7 أشخاص حتفهم", "200 منزل دمرت"
+        fig_events = events(concepts_of(t.text))
+        if fig_events:
+            break
     if not fig_events:  # the nearest event word before it: "قتل 15 وأصيب 33", "مقتل 4 مدنيين"
         for j in range(fig.first - 1, max(fig.first - 25, -1), -1):
             if toks[j].text in _CHAIN:
@@ -100,7 +104,8 @@ def _figure_fit(q: Question, f: Folded, toks: list[Token], fig: Figure, speaker:
         return None  # "استمرت 7 أيام" answers "how long", not "how many"
     if q.events and not fig_events & q.events:
         return None
-    if not q.events and q.counted and events(noun_c):
+    near = events(noun_c) | {e for t in toks[max(0, fig.first - 4):fig.first] for e in events(concepts_of(t.text))}
+    if not q.events and q.counted and near:
         return None  # "how many prisoners does it hold" is not answered by "dozens escaped"
     want = q.counted - {"duration"}
     if want and counted and not want & counted and not (want <= _GENERIC and counted & _PEOPLE):

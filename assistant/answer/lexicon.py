@@ -146,16 +146,35 @@ def question_words() -> frozenset[str]:
 
 def content_words(toks: list[Token]) -> list[Token]:
     asks = question_words()
-    return [t for t in toks if t.text not in STOPWORDS and t.text.lower() not in asks and len(t.text) > 1]
+    return [t for t in toks if len(t.text) > 1 and not any(v in STOPWORDS or v.lower() in asks
+                                                           for v in (t.text, *_peeled(t.text)))]
+
+
+def _peeled(word: str) -> tuple[str, ...]:
+    """"وماذا" -> "ماذا", "ومتي" -> "متي": a conjunction on a short function word."""
+    return (word[1:],) if word[:1] in "وف" and len(word) >= 3 else ()
+
+
+_SUFFIXES = ("تين", "تان", "ات", "ين", "ون", "ان", "ه", "ا")
+
+
+def _bare(word: str) -> str:
+    """A folded word without a feminine, dual or sound plural ending ("مضخه", "مضخات" -> "مضخ")."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
 
 
 def same_word(a: str, b: str) -> bool:
-    """Loose equality of two folded words: equal after peeling clitics, or one a 4+ letter prefix."""
+    """Loose equality of two folded words: equal after peeling clitics, one a 4+ letter prefix of
+    the other, or the same once singular/plural endings are dropped."""
     va, vb = variants(a), variants(b)
     if set(va) & set(vb):
         return True
-    return any(len(x) >= 4 and len(y) >= 4 and (x.startswith(y) or y.startswith(x))
-               for x in va for y in vb)
+    if any(len(x) >= 4 and len(y) >= 4 and (x.startswith(y) or y.startswith(x)) for x in va for y in vb):
+        return True
+    return bool({_bare(x) for x in va if len(x) >= 4} & {_bare(y) for y in vb if len(y) >= 4})
 
 
 def initialism(name: str) -> str:

@@ -38,6 +38,7 @@ class Question:
     counted: frozenset[str] = frozenset()  # what a figure must count: people, things, units
     noun: str = ""  # the counted noun when the vocabulary does not know it ("كم فريقا")
     party: tuple[tuple[str, ...], ...] = ()  # whose: groups of folded words ("قوات الدفاع المدني")
+    party_label: str = ""  # the party as the question writes it (case kept: "ISIS", not "isis")
 
     @property
     def events(self) -> frozenset[str]:
@@ -50,10 +51,6 @@ class Question:
     @property
     def terms(self) -> int:
         return len(self.concepts) + len(self.party) + len(self.words)
-
-    @property
-    def party_text(self) -> str:
-        return " و".join(" ".join(g) for g in self.party)
 
 
 @dataclass(frozen=True)
@@ -85,8 +82,13 @@ _CONTEXT = _n("في خلال على عند بعد قبل منذ بحسب حسب 
 _EN_STOP = frozenset("were was been be have has had are is the a an of did do does to total from".split())
 
 
+_FOLLOW_CUES = _n("كم متى متي أين اين لماذا كيف هل من ما ماذا")
+
+
 def _kind(f: Folded, words: list[str]) -> str:
     low = f.text.lower()
+    if words and words[0][:1] == "و" and len(words[0]) >= 3 and words[0][1:] in _FOLLOW_CUES:
+        words = [words[0][1:], *words[1:]]  # "ومتى؟": a follow-up's question word
     for k, ar, en in _KIND_CUES:
         first = words[:4] if k != "yesno" else words[:1]
         if any(w in ar for w in first) or any(low.startswith(e + " ") or f" {e} " in low for e in en
@@ -126,7 +128,9 @@ def parse_question(text: str) -> Question:
             and not in_party & set(variants(w)) and w not in _EN_STOP | _CONTEXT and w != noun]
     if kind == "figure" and re.search(r"(?:كم|مده|how long)\b.*(?:استمر|دام|last)", f.text.lower()):
         counted |= {"duration"}
-    return Question(text, kind, frozenset(concepts), tuple(rest), frozenset(counted), noun, tuple(party))
+    in_party = {w for g in party for w in g}
+    label = " ".join(text[t.start:t.end] for t in toks if t.text.lower() in in_party or t.text.lower()[1:] in in_party)
+    return Question(text, kind, frozenset(concepts), tuple(rest), frozenset(counted), noun, tuple(party), label)
 
 
 def _counted(toks: list[Token], kind: str) -> tuple[set[str], str, int | None]:
@@ -180,6 +184,8 @@ def _party(toks: list[Token], at: int) -> list[tuple[str, ...]]:
         return [tuple(span)] if span else []
     if words[at:at + 1] == [normalize_arabic("من")]:
         at += 1
+    if at < len(words) and vocabulary().words("incident", "incident") & set(variants(words[at])):
+        return []  # "قتلى حريق المصنع": the occasion, not whose the dead were
     groups: list[list[str]] = [[]]
     for w in words[at:at + 8]:
         if w in _CONTEXT or w in question_words() and w not in _n("من"):
