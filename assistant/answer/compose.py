@@ -23,9 +23,9 @@ from .closeness import SentenceCloseness
 from .compare import compare, published_date
 from .figures import figure_spans
 from .followup import resolve
-from .lexicon import fold, tokens
+from .lexicon import fold, same_word, tokens
 from .parties import PartyMatcher
-from .question import Question, Span, coverage, expand_query
+from .question import Question, Span, asked_noun, coverage, expand_query
 from .spans import typed_spans
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ NOT_FOUND = "not found in the sources"
 MIN_COVERAGE = 0.5
 MIN_FIGURE_COVERAGE = 0.2
 MIN_SENTENCE_COSINE = 0.55  # or a sentence the model finds this close to the question
+MIN_NAMED_COSINE = 0.6  # "ما جنسيات ...": a sentence without the asked noun must be this close
 MIN_DENSE = 0.15
 MAX_SENTENCES = 8
 
@@ -197,7 +198,9 @@ def _candidates(q: Question, hit: Hit, doc: Document, parties: PartyMatcher | No
         if q.kind == "figure":
             found = figure_spans(q, f, toks, speaker, parties)
         elif q.kind == "other":
-            found = [Span(s, e, doc.text[s:e])]
+            noun = asked_noun(q)
+            named = not noun or any(same_word(noun, t.text) for t in toks) or close >= MIN_NAMED_COSINE
+            found = [Span(s, e, doc.text[s:e])] if named else []
         else:
             found = typed_spans(q, f, toks)
         if not found:

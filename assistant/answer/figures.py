@@ -110,8 +110,8 @@ def _figure_fit(q: Question, f: Folded, toks: list[Token], fig: Figure, speaker:
     want = q.counted - {"duration"}
     if want and counted and not want & counted and not (want <= _GENERIC and counted & _PEOPLE):
         return None  # "4 مدنيين" does not answer "how many workers"
-    if want and not counted and not want <= _GENERIC:
-        return None  # a bare "40" may count fighters, not civilians
+    if want and not counted and (not want <= _GENERIC or not q.events and not q.party):
+        return None  # a bare "40" may count fighters, not civilians; "كم عنصرا" needs its noun
     attributes = {c for c in q.concepts if r.get(c) == "attribute"}
     if attributes and not attributes <= noun_c:
         return None

@@ -223,6 +223,19 @@ def coverage(q: Question, toks: list[Token]) -> float:
     return hit / q.terms
 
 
+def asked_noun(q: Question) -> str:
+    """"ما جنسيات المقاتلين؟" -> جنسيات: what a "ما + noun" question asks for, which a sentence that
+    answers names ("ما نوع الدعم" -> الدعم)."""
+    words = [t.text.lower() for t in tokens(fold(q.text))]
+    if not words or words[0] not in _n("ما وما"):
+        return ""
+    for w in words[1:3]:
+        if w in _n("نوع اسم هو هي") or w in STOPWORDS:
+            continue
+        return "" if concepts_of(w) else w
+    return ""
+
+
 def make_span(f: Folded, a: int, b: int, number: float | None = None, qualifier: str = "",
               fit: float = 1.0, high: float | None = None) -> Span:
     while b > a and f.original[b - f.base - 1] in "\"'“”«»‘’،,. ":

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-from ..normalize import normalize_arabic
+from ..normalize import STOPWORDS, normalize_arabic
 from .claims import REPORTING_VERBS, find_dates
-from .lexicon import Folded, Token, concepts_of, same_word, word_matches
+from .lexicon import Folded, Token, concepts_of, fold, question_words, same_word, tokens, word_matches
 from .question import Question, Span, make_span
 
 _SPLIT = re.compile(r"[,.;:!?]")
@@ -39,10 +39,9 @@ def typed_spans(q: Question, f: Folded, toks: list[Token]) -> list[Span]:
     after = asked[-1] + 1 if asked else 0
     if q.kind == "name":
         return _names(q, f, toks, after)
-    if q.kind == "place":
-        return _places(q, f, toks, after)
-    if q.kind == "cause":
-        return _causes(f, toks, after)
+    if q.kind in ("place", "cause"):  # else the sentence itself, when it says what was asked
+        found = _places(q, f, toks, after) if q.kind == "place" else _causes(f, toks, after)
+        return found or [make_span(f, toks[0].start, toks[-1].end, fit=0.3)] if toks else []
     if q.kind == "yesno":
         return _statement(q, f, toks)
     return []
@@ -89,20 +88,35 @@ def _names(q: Question, f: Folded, toks: list[Token], after: int) -> list[Span]:
     out = []
     if 0 < after < len(toks) and "," in f.text[toks[after - 1].fend:toks[after].fstart]:
         for k in range(after + 1, min(after + 4, len(toks))):
-            if "," in f.text[toks[k - 1].fend:toks[k].fstart]:
-                if not any(t.text in _NOT_NAMES for t in toks[after:k]):
-                    out.append(make_span(f, toks[after].start, toks[k - 1].end))
+            if "," in f.text[toks[k - 1].fend:toks[k].fstart]:  # "قائد الفرقة، سامر خليل،"
+                name = toks[after:k]
+                if not any(t.text in _NOT_NAMES or t.text in STOPWORDS or t.text.startswith("و") for t in name):
+                    out.append(make_span(f, name[0].start, name[-1].end))
                 break
+    heads = _name_heads(q)
     mine = q.words + tuple(w for g in q.party for w in g)
-    asked = [t for t in toks if any(same_word(w, t.text) for w in mine)]
-    for m in _QUOTED.finditer(f.text):  # "حملة “X”", "اسم “X”": a quoted name right after an asked word
+    for m in _QUOTED.finditer(f.text):  # "حملة “X”", "اسم “X”": a quoted name right after what is named
         words = m.group(1).split()
-        before = [t for t in toks if t.fend <= m.start()][-2:]
-        if words and any(t in asked for t in before) and not all(any(same_word(w, x) for w in mine)
-                                                                 for x in words):
+        before = [t for t in toks if t.fend <= m.start()][-1:]
+        if words and before and any(same_word(h, before[0].text) for h in heads) and not all(
+                any(same_word(w, x) for w in mine) for x in words):
             a, b = f.span(m.start(1), m.end(1))
             out.append(make_span(f, a, b, fit=0.6))
     return out
+
+
+_CLASSIFIERS = _n("اسم نوع")
+
+
+def _name_heads(q: Question) -> set[str]:
+    """What the name is the name of: "ما اسم الحملة" -> الحملة (and اسم), "أي وكالة نشرت" -> وكالة."""
+    words = [t.text.lower() for t in tokens(fold(q.text))]
+    content = [w for w in words if w not in STOPWORDS and w not in question_words() and len(w) > 1
+               and w[1:] not in question_words()]
+    for i, w in enumerate(words):  # "ما اسم مدير المصنع": the name of the manager, not any name
+        if any(v in _CLASSIFIERS for v in (w, w[1:])):
+            return {c for c in words[i + 1:i + 3] if c in content}
+    return set(content[:1])
 
 
 def _places(q: Question, f: Folded, toks: list[Token], after: int) -> list[Span]:
