@@ -156,7 +156,8 @@ def _figure_chart(rows) -> str:
         label = esc(f"{r.outlet}: {r.value}" + (f" [{r.citation}]" if r.citation else ""))
         svg.append(f'<g class="bar" data-citation="{r.citation}"><title>{label}</title>'
                    f'<rect x="0" y="{y}" width="{w:.0f}" height="{bar}" fill="#4a78b8"></rect>'
-                   f'<text x="{w + 4:.0f}" y="{y + bar - 5}" font-size="12">{esc(f"{r.number:g}")} — {esc(r.outlet)}</text></g>')
+                   f'<text x="{w + 4:.0f}" y="{y + bar - 5}" font-size="12">'
+                   f'{esc(f"{r.number:g}")} — {esc(r.outlet)}</text></g>')
     height = len(rows) * (bar + gap)
     return (f'<svg class="figure-chart" role="img" aria-label="الأرقام حسب المصدر" width="{width + 200}" '
             f'height="{height}" viewBox="0 0 {width + 200} {height}">{"".join(svg)}</svg>')
