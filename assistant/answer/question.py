@@ -82,6 +82,7 @@ _CONTEXT = _n("في خلال على عند بعد قبل منذ بحسب حسب 
 _EN_STOP = frozenset("were was been be have has had are is the a an of did do does to total from".split())
 
 
+_PLACE_NOUNS = _n("مناطق منطقه مدينه مدن حي احياء قريه قري بلده مكان اماكن محافظه دوله دول بلد جهه مخيم")
 _FOLLOW_CUES = _n("كم متى متي أين اين لماذا كيف هل من ما ماذا")
 
 
@@ -94,6 +95,9 @@ def _kind(f: Folded, words: list[str]) -> str:
         if any(w in ar for w in first) or any(low.startswith(e + " ") or f" {e} " in low for e in en
                                                if k != "yesno" or low.startswith(e + " ")):
             return k
+    if len(words) > 2 and words[0] in _n("من في الى") and words[1] in _n("اي") and (
+            variants(words[2])[-1] in _PLACE_NOUNS):
+        return "place"  # "من أي مناطق", "في أي مدينة"
     if words and words[0] in _n("من ومن"):
         return "name"
     if re.search(r"\b(?:ما|كم)\s+(?:هو\s+|هي\s+)?(?:عدد|حصيله)", f.text):
@@ -232,7 +236,7 @@ def asked_noun(q: Question) -> str:
     for w in words[1:3]:
         if w in _n("نوع اسم هو هي") or w in STOPWORDS:
             continue
-        return "" if concepts_of(w) else w
+        return "" if concepts_of(w) or variants(w)[-1] in _n("منصب صفه دور وظيفه") else w
     return ""
 
 

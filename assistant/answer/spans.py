@@ -84,15 +84,16 @@ _QUOTED = re.compile(r'"([^"]{2,60})"')
 
 
 def _names(q: Question, f: Folded, toks: list[Token], after: int) -> list[Span]:
-    """An apposition after the asked words ("قائد الفرقة، سامر خليل،"), else a quoted name."""
+    """An apposition after an asked word ("قائد الفرقة، سامر خليل،", "مدير المركز الإعلامي لـ“X”، سامر
+    خليل،"), else a quoted name right after what is named."""
     out = []
-    if 0 < after < len(toks) and "," in f.text[toks[after - 1].fend:toks[after].fstart]:
-        for k in range(after + 1, min(after + 4, len(toks))):
-            if "," in f.text[toks[k - 1].fend:toks[k].fstart]:  # "قائد الفرقة، سامر خليل،"
-                name = toks[after:k]
-                if not any(t.text in _NOT_NAMES or t.text in STOPWORDS or t.text.startswith("و") for t in name):
-                    out.append(make_span(f, name[0].start, name[-1].end))
-                break
+    mine = q.words + tuple(w for g in q.party for w in g)
+    asked = [i for i, t in enumerate(toks) if any(same_word(w, t.text) for w in mine)]
+    for i in asked:
+        name = _apposition(f, toks, i + 1)
+        if name:
+            out.append(make_span(f, name[0].start, name[-1].end))
+            break
     heads = _name_heads(q)
     mine = q.words + tuple(w for g in q.party for w in g)
     for m in _QUOTED.finditer(f.text):  # "حملة “X”", "اسم “X”": a quoted name right after what is named
@@ -106,6 +107,27 @@ def _names(q: Question, f: Folded, toks: list[Token], after: int) -> list[Span]:
 
 
 _CLASSIFIERS = _n("اسم نوع")
+
+
+def _apposition(f: Folded, toks: list[Token], j: int) -> list[Token]:
+    """The words set off by commas after token ``j`` (the asked noun's genitive, up to 5 words, may
+    come first): a name of 1-3 words with no conjunction, particle or reporting verb."""
+    for k in range(j, min(j + 6, len(toks))):
+        sep = f.text[toks[k - 1].fend:toks[k].fstart] if k else ""
+        if "," in sep:
+            break
+        if re.search(r"[.:;!?]", sep) or toks[k].text != "ل" and (toks[k].text in STOPWORDS
+                                                                  or toks[k].text in _NOT_NAMES):
+            return []
+    else:
+        return []
+    for end in range(k + 1, min(k + 4, len(toks))):
+        if "," in f.text[toks[end - 1].fend:toks[end].fstart]:
+            name = toks[k:end]
+            if any(t.text in _NOT_NAMES or t.text in STOPWORDS or t.text.startswith("و") for t in name):
+                return []
+            return name
+    return []
 
 
 def _name_heads(q: Question) -> set[str]:
