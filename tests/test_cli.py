@@ -41,7 +41,7 @@ def index(tmp_path_factory):
 # embedder, from a temporary copy of the layout the examples assume: the repository root (seeds/,
 # index/, reports/, article.pdf, questions.jsonl) with ../shared/eval beside it. The others load the
 # model, fetch it, compile it, or serve until stopped: those are only parsed.
-PARSE_ONLY = {"serve", "compile", "model", "eval", "eval-suite"}
+PARSE_ONLY = {"serve", "compile", "model", "eval", "eval-suite", "eval-answers"}
 
 
 def help_examples(help_text: str) -> list[list[str]]:
