@@ -36,10 +36,21 @@ DEATHS, INJURED = "كم عدد القتلى؟", "كم عدد الجرحى؟"
     ("نُقل 40 مصاباً إلى المستشفيات", [], ["40"]),
     ("انقلبت حافلة تقل 40 راكباً على الطريق", [], []),  # passengers are no toll
     ("احتاجت فرق الإطفاء 6 ساعات للسيطرة على النيران", [], []),
+    ("أودى الحادث بحياة 7 أشخاص", ["7"], []),
+    ("أسفر عن سقوط 12 قتيلا وإصابة 40 بجروح", ["12"], ["40"]),
+    ("بلغت حصيلة الضحايا 20 قتيلا و50 جريحا", ["20"], ["50"]),
+    ("توفي 2 متأثرين بجراحهما", ["2"], []),
+    ("لا يزال 5 أشخاص في عداد المفقودين", [], []),
+    ("At least 12 people died and 30 were injured", ["At least 12"], ["30"]),
+    ("Twelve people were killed and 30 injured", ["Twelve"], ["30"]),
 ])
 def test_a_figure_counts_its_own_noun(sentence, deaths, injured):
     assert _values(DEATHS, sentence) == deaths
     assert _values(INJURED, sentence) == injured
+
+
+def test_missing_counted_among_the_missing():
+    assert _values("كم عدد المفقودين؟", "لا يزال 5 أشخاص في عداد المفقودين") == ["5"]
 
 
 def test_the_counted_noun_and_the_party_come_from_the_question():

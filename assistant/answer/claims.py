@@ -38,6 +38,9 @@ def _n(spec: str) -> list[str]:
 _UNITS = dict(zip(_n("واحد واحدة اثنان اثنين اثنتان اثنتين ثلاث ثلاثة أربع أربعة خمس خمسة ست ستة "
                      "سبع سبعة ثمان ثماني ثمانية تسع تسعة عشر عشرة"),
                   [1, 1, 2, 2, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 8, 9, 9, 10, 10], strict=True))
+_UNITS.update({w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen".split()) if i})
 _TENS = {w: 10 * (i // 2 + 2) for i, w in enumerate(_n(
     "عشرون عشرين ثلاثون ثلاثين أربعون أربعين خمسون خمسين ستون ستين سبعون سبعين ثمانون ثمانين "
     "تسعون تسعين"))}
@@ -53,7 +56,8 @@ _QUALIFIERS = [(_n(p), q) for p, q in (
     ("أكثر من", "more than"), ("ما يزيد عن", "more than"), ("ما يزيد على", "more than"),
     ("أزيد من", "more than"), ("ما لا يقل عن", "at least"), ("أقل من", "less than"),
     ("نحو", "about"), ("حوالي", "about"), ("قرابة", "about"), ("زهاء", "about"),
-    ("more than", "more than"), ("over", "more than"), ("about", "about"), ("nearly", "about"))]
+    ("more than", "more than"), ("over", "more than"), ("about", "about"), ("nearly", "about"),
+    ("at least", "at least"), ("almost", "about"), ("around", "about"))]
 TIME_UNITS = frozenset(_n("سنة سنوات عام أعوام يوم يوما أيام شهر أشهر ساعة ساعات دقيقة دقائق أسبوع "
                           "أسابيع سنين years days hours months weeks"))
 

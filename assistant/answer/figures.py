@@ -54,6 +54,8 @@ def _neighbours(f: Folded, toks: list[Token], fig: Figure) -> tuple[list[Token],
     "عدد قتلى X"), each within its clause."""
     tail: list[Token] = []
     for j in range(fig.last + 1, min(fig.last + 7, len(toks))):
+        if toks[j].text in _n("في") and j + 1 < len(toks) and toks[j + 1].text in _n("عداد"):
+            continue  # "5 أشخاص في عداد المفقودين": counted among the missing
         if _clause_break(f, toks[j - 1], toks[j]) or toks[j].text in _CHAIN | _TAIL_STOP:
             break
         if toks[j].text == "و" or find_figures(f, toks[j:j + 1]):
@@ -89,7 +91,7 @@ def _figure_fit(q: Question, f: Folded, toks: list[Token], fig: Figure, speaker:
     unit = {c for c in noun_c if r.get(c) == "unit"}
     counted = {c for c in noun_c if r.get(c) in ("person", "thing", "unit")}
     fig_events = frozenset()
-    for t in tail[:3]:  # "15 قتيلا", "7 أشخاص حتفهم", "200 منزل دمرت"
+    for t in tail[:4]:  # "15 قتيلا", "7 أشخاص حتفهم", "200 منزل دمرت"
         fig_events = events(concepts_of(t.text))
         if fig_events:
             break
