@@ -81,6 +81,15 @@ def test_flood_displaced_agree_as_ranges(ask):
     assert {(c.number, c.qualifier) for c in a.claims} >= {(3000, "about"), (2500, "more than")}
     assert {c.qualifier for c in a.claims} <= {"about", "more than", "thousands"}  # "آلاف النازحين"
     assert a.agreement == "agree"
+    reprinted = [c for c in a.claims if c.number == 3000]
+    assert len(reprinted) == 1  # the sentence another outlet reprinted counts once, with both sources
+    assert {reprinted[0].doc_id, *(r.source.doc_id for r in reprinted[0].also)} == {"flood_east", "flood_news"}
+    assert reprinted[0].speaker == "محافظ الإقليم"
+
+
+def test_children_drowned(ask):
+    a = ask("كم طفلاً غرق في الفيضانات؟")
+    assert {c.number for c in a.claims} == {4} and a.agreement == "agree"
 
 
 @pytest.mark.parametrize("question", ["كم عدد المعتقلين في حادث الحافلة؟", "ما اسم سائق الحافلة؟",
