@@ -82,6 +82,7 @@ _CONTEXT = _n("في خلال على عند بعد قبل منذ بحسب حسب 
 _EN_STOP = frozenset("were was been be have has had are is the a an of did do does to total from".split())
 
 
+_MOTION = frozenset({"escape", "displaced", "evacuation", "rescue"})  # their "من X" is a place
 _PLACE_NOUNS = _n("مناطق منطقه مدينه مدن حي احياء قريه قري بلده مكان اماكن محافظه دوله دول بلد جهه مخيم")
 _FOLLOW_CUES = _n("كم متى متي أين اين لماذا كيف هل من ما ماذا")
 
@@ -165,7 +166,8 @@ def _counted(toks: list[Token], kind: str) -> tuple[set[str], str, int | None]:
         after_cue = k == i + 1 and words[i] in _n("كم")  # "كم سيارة": a tamyiz, no genitive follows
         if c and not (after_cue and counted) and not words[k].startswith("ال"):
             return counted, noun, k + 1  # "عدد قتلى X", "كم قتل من X"
-        return counted, noun, (k + 1 if words[k + 1:k + 2] == [normalize_arabic("من")] else None)
+        from_place = events(c) & _MOTION  # "الفارين من السجن": where from, not whose
+        return counted, noun, (k + 1 if words[k + 1:k + 2] == [normalize_arabic("من")] and not from_place else None)
     # English: "how many rebel fighters were killed": the words before the counted noun are its party
     while k < len(words) and not concepts_of(words[k]):
         k += 1
