@@ -58,8 +58,6 @@ _QUALIFIERS = [(_n(p), q) for p, q in (
     ("نحو", "about"), ("حوالي", "about"), ("قرابة", "about"), ("زهاء", "about"),
     ("more than", "more than"), ("over", "more than"), ("about", "about"), ("nearly", "about"),
     ("at least", "at least"), ("almost", "about"), ("around", "about"))]
-TIME_UNITS = frozenset(_n("سنة سنوات عام أعوام يوم يوما أيام شهر أشهر ساعة ساعات دقيقة دقائق أسبوع "
-                          "أسابيع سنين years days hours months weeks"))
 
 
 def _number_word(word: str) -> tuple[float | None, str] | None:

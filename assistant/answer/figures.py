@@ -110,7 +110,7 @@ def _figure_fit(q: Question, f: Folded, toks: list[Token], fig: Figure, speaker:
     if not q.events and q.counted and near:
         return None  # "how many prisoners does it hold" is not answered by "dozens escaped"
     want = q.counted - {"duration"}
-    if want and counted and not want & counted and not (want <= _GENERIC and counted & _PEOPLE):
+    if want and counted and not want & counted and not (want <= _GENERIC and counted & _people()):
         return None  # "4 مدنيين" does not answer "how many workers"
     if want and not counted and (not want <= _GENERIC or not q.events and not q.party):
         return None  # a bare "40" may count fighters, not civilians; "كم عنصرا" needs its noun
@@ -142,15 +142,18 @@ def _party_of(q: Question, f: Folded, toks: list[Token], fig: Figure, tail: list
     return bool(verdict)
 
 
+def _people() -> set[str]:
+    """The vocabulary's kinds of people (its "person" table)."""
+    return {name for name, table in roles().items() if table == "person"}
+
+
 def _names_someone(word: str) -> bool:
     """A word that can say whose a figure is: a name, or a specific kind of people ("العاملين")."""
     c = concepts_of(word)
-    return not c or bool(c & _PEOPLE - {"person", "member"})
+    return not c or bool(c & _people() - {"person", "member"})
 
 
 _GENERIC = frozenset({"person", "member", "fighter", "soldier"})  # often left unsaid after a number
-_PEOPLE = frozenset({"civilian", "child", "woman", "soldier", "fighter", "police", "prisoner", "hostage",
-                     "journalist", "worker", "passenger", "student", "rescuer", "person", "member"})
 _DUAL = re.compile(r"(?:تين|تان|ين|ان)$")
 
 
