@@ -38,7 +38,7 @@ class Question:
     counted: frozenset[str] = frozenset()  # what a figure must count: people, things, units
     noun: str = ""  # the counted noun when the vocabulary does not know it ("كم فريقا")
     party: tuple[tuple[str, ...], ...] = ()  # whose: groups of folded words ("قوات الدفاع المدني")
-    party_label: str = ""  # the party as the question writes it (case kept: "ISIS", not "isis")
+    party_label: str = ""  # the party as the question writes it (case kept: "UNICEF", not "unicef")
 
     @property
     def events(self) -> frozenset[str]:
