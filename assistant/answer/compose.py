@@ -42,6 +42,7 @@ MIN_SENTENCE_COSINE = 0.5
 MIN_NAMED_COSINE = 0.6  # "ما جنسيات ...": a sentence without the asked noun must be this close
 MIN_DENSE = 0.15
 MAX_SENTENCES = 8
+SPEAKER_REACH = 6  # sentences of the same paragraph before the passage searched for its speaker
 
 
 @dataclass(frozen=True)
@@ -214,20 +215,23 @@ def _candidates(q: Question, hit: Hit, doc: Document, parties: PartyMatcher | No
 
 def _speaker(doc: Document, spans: list[tuple[int, int]], idx: int, f, toks) -> tuple[str, tuple[int, int]]:
     """The party making the sentence's claim: the nearest named attribution in the sentence, else in
-    the earlier sentences of the same passage; a reporting verb without a subject ("ولفتت إلى") or a
-    statement ("وأشار البيان") continues the last named speaker; else a headline "X: ..." names the
-    speaker of an article that reports X's figures; else "" (the outlet speaks for itself)."""
+    the earlier sentences of its passage and of its paragraph (at most ``SPEAKER_REACH`` before the
+    passage); a reporting verb without a subject ("ولفتت إلى") or a statement ("وأشار البيان")
+    continues the last named speaker; else a headline "X: ..." names the speaker of an article that
+    reports X's figures; else "" (the outlet speaks for itself)."""
     where = spans[idx]
-    for j in range(idx, -1, -1):
-        pf = f if j == idx else fold(doc.text[spans[j][0]:spans[j][1]], spans[j][0])
-        found = find_attributions(pf, tokens(pf) if j != idx else toks)
-        named = [a for a in found if a.named]
+    para = doc.text.rfind("\n\n", 0, spans[0][0]) + 1
+    before = split_sentences(doc.text, para, spans[0][0]) if spans[0][0] > para else []
+    back = [*reversed(spans[:idx + 1]), *reversed(before[-SPEAKER_REACH:])]
+    for j, (a, b) in enumerate(back):
+        pf = f if j == 0 else fold(doc.text[a:b], a)
+        found = find_attributions(pf, toks if j == 0 else tokens(pf))
+        named = [x for x in found if x.named]
         if named:
-            speaker = named[0].speaker if len(named) == 1 else min(
-                named, key=lambda a: abs(a.start - spans[j][0])).speaker
-            return _resolve(speaker, doc, spans[j][0]), spans[j]
+            speaker = named[0].speaker if len(named) == 1 else min(named, key=lambda x: abs(x.start - a)).speaker
+            return _resolve(speaker, doc, a), (a, b)
         if found:  # said, without saying who: the speaker before goes on
-            return _previous_named(doc, spans[j][0]), spans[j]
+            return _previous_named(doc, a), (a, b)
     return _headline_speaker(doc), where
 
 
