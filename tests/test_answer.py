@@ -96,10 +96,10 @@ def test_car_bombs_differ_and_the_reprint_counts_once(ask):
 
 
 def test_escaped_prisoners(ask):
-    a = ask("كم عدد السجناء الذين فروا من السجن؟")
+    a = ask("كم عدد السجناء الذين فروا أو أطلق سراحهم من السجن؟")
     assert a.agreement == "differ"
     amaq = _claim(a, D004, 800, "more than")
-    assert "رواية التنظيم" in amaq.speaker and "الدولة الإسلامية" in amaq.speaker
+    assert amaq.speaker.startswith("التنظيم") and "الدولة الإسلامية" in amaq.speaker  # not "رواية"
     dozens = [c for c in _by_doc(a)[D003] if c.qualifier == "dozens"]
     assert dozens and "نحو 100 سجين" in dozens[0].sentence
     assert 3500 not in {c.number for c in a.claims}  # the prison's population is not an escape
@@ -166,8 +166,9 @@ def test_why_and_where(ask):
 
 
 def test_english_question(ask):
-    a = ask("How many SDF fighters were killed?")
-    assert {40, 121, 17} <= {c.number for c in a.claims}
+    # the party written in English is matched through the embedding model
+    a = ask("How many ISIS fighters were killed?")
+    assert 374 in {c.number for c in a.claims} and not {40, 121, 17} & {c.number for c in a.claims}
 
 
 @pytest.mark.parametrize("question", ["ما هي عاصمة اليابان؟", "من فاز بكأس العالم لكرة القدم؟",

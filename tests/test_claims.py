@@ -6,8 +6,10 @@ import pytest
 
 from assistant.answer import Claim, compare
 from assistant.answer.claims import find_attributions, find_dates, find_figures, resolve_generic
+from assistant.answer.figures import figure_spans
 from assistant.answer.lexicon import fold, tokens
-from assistant.answer.question import figure_spans, parse_question, typed_spans
+from assistant.answer.question import parse_question
+from assistant.answer.spans import typed_spans
 from assistant.records import Source
 
 SDF = "قوات سوريا الديمقراطية"
@@ -61,7 +63,7 @@ def test_find_dates(text, expected):
 
 @pytest.mark.parametrize("text, expected", [
     ("وأسفرت الاشتباكات، حسب الوكالة، إلى مقتل أكثر من 200 عنصر", ["الوكالة"]),
-    ("وزعمت رواية التنظيم، إطلاق سراح “أكثر من 800 أسير”", ["رواية التنظيم"]),
+    ("وزعمت رواية التنظيم، إطلاق سراح “أكثر من 800 أسير”", ["التنظيم"]),  # a statement noun is no speaker
     ("وكان “المركز الإعلامي لقوات سوريا الديمقراطية”، أعلن أمس السبت، مقتل17 من عناصرها",
      ["المركز الإعلامي لقوات سوريا الديمقراطية"]),
     ("وأكد المرصد السوري لحقوق الإنسان، هروب عناصر من تنظيم داعش", ["المرصد السوري لحقوق الإنسان"]),
@@ -102,11 +104,18 @@ def test_question_kind(question, kind):
 
 def test_question_concepts_and_parties():
     q = parse_question("كم عدد قتلى قسد؟")
-    assert q.concepts == {"death"} and q.actors == {SDF} and q.words == ()
-    assert parse_question("كم عدد السيارات المفخخة؟").concepts == {"vehicle", "bomb"}
+    assert q.concepts == {"death"} and q.party == (("قسد",),) and q.words == ()
+    q = parse_question("كم عدد السيارات المفخخة؟")
+    assert q.concepts == {"vehicle", "bomb"} and q.counted == {"vehicle"} and q.party == ()
+    q = parse_question("كم قُتل من قوات سوريا الديمقراطية وحراس السجن والعاملين فيه خلال الهجوم؟")
+    assert q.party == (("قوات", "سوريا", "الديمقراطيه"), ("حراس", "السجن"), ("العاملين",))
+    assert q.words == ("الهجوم",)  # context, not the party
+    q = parse_question("كم مدنياً قُتل في أحداث السجن؟")
+    assert q.counted == {"civilian"} and q.events == {"death"} and q.party == ()
+    assert parse_question("How many ISIS fighters were killed?").party == (("isis",),)
 
 
-def _values(question: str, sentence: str, speaker: frozenset[str] = frozenset()) -> list[str]:
+def _values(question: str, sentence: str, speaker: str = "") -> list[str]:
     f = fold(sentence)
     return [s.value for s in figure_spans(parse_question(question), f, tokens(f), speaker)]
 
@@ -128,8 +137,10 @@ def test_figure_rejects_the_other_side_and_other_events():
     assert _values("كم عدد قتلى قسد؟", said_by_sdf) == []
     own = ("وكان المركز الإعلامي لقوات سوريا الديمقراطية، أعلن أمس السبت، مقتل17 من عناصرها خلال "
            "الاشتباكات مع التنظيم، إضافة إلى إصابة 23 آخرين من مقاتلين وموظفين مدنيين.")
-    assert _values("كم عدد قتلى قسد؟", own, frozenset({SDF})) == ["17"]
-    assert _values("كم عدد الجرحى من قسد؟", own, frozenset({SDF})) == ["23"]
+    speaker = "المركز الإعلامي لقوات سوريا الديمقراطية"
+    assert _values("كم عدد قتلى قسد؟", own, speaker) == ["17"]
+    assert _values("كم عدد الجرحى من قسد؟", own, speaker) == ["23"]
+    assert _values("كم عدد قتلى قسد؟", own) == []  # whose "عناصرها" are is the speaker's
 
 
 def test_small_numbers_written_on_the_noun():

@@ -42,7 +42,7 @@ def index(tmp_path_factory):
 # index/, reports/, article.pdf, questions.jsonl) with ../shared/eval beside it. The others load the
 # model, fetch it, compile it, or serve until stopped, or read a password from standard input
 # (`user`, run by tests/test_access.py): those are only parsed.
-PARSE_ONLY = {"serve", "compile", "model", "eval", "eval-suite", "user"}
+PARSE_ONLY = {"serve", "compile", "model", "eval", "eval-suite", "eval-answers", "user"}
 
 
 def help_examples(help_text: str) -> list[list[str]]:

@@ -6,6 +6,7 @@ attributions in one sentence) → ``question`` (what a question asks, and where 
 answer sits) → ``compose`` (the answer: candidates, reprints, comparison).
 """
 
-from .compose import NOT_FOUND, Answer, AnswerSentence, Claim, Reprint, answer_question, compare
+from .compare import compare
+from .compose import NOT_FOUND, Answer, AnswerSentence, Claim, Reprint, answer_question
 
 __all__ = ["NOT_FOUND", "Answer", "AnswerSentence", "Claim", "Reprint", "answer_question", "compare"]

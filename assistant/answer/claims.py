@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 from ..normalize import normalize_arabic
-from .lexicon import Folded, Token, fold, match_actor, tokens
+from .lexicon import Folded, Token, concepts_of, events, fold, tokens, vocabulary
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,8 @@ class Figure:
     first: int  # token index range of the figure inside the sentence's tokens
     last: int
     number: float | None  # None for vague amounts (عشرات = "dozens")
-    qualifier: str  # "", "more than", "about", "less than", "dozens", "hundreds", "thousands"
+    qualifier: str  # "", "more than", "about", "less than", "between", "dozens", "hundreds", "thousands"
+    high: float | None = None  # the top of a range: "بين 20 و30" is 20..30
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,9 @@ def _n(spec: str) -> list[str]:
 _UNITS = dict(zip(_n("واحد واحدة اثنان اثنين اثنتان اثنتين ثلاث ثلاثة أربع أربعة خمس خمسة ست ستة "
                      "سبع سبعة ثمان ثماني ثمانية تسع تسعة عشر عشرة"),
                   [1, 1, 2, 2, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 8, 9, 9, 10, 10], strict=True))
+_UNITS.update({w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen".split()) if i})
 _TENS = {w: 10 * (i // 2 + 2) for i, w in enumerate(_n(
     "عشرون عشرين ثلاثون ثلاثين أربعون أربعين خمسون خمسين ستون ستين سبعون سبعين ثمانون ثمانين "
     "تسعون تسعين"))}
@@ -52,20 +56,19 @@ _QUALIFIERS = [(_n(p), q) for p, q in (
     ("أكثر من", "more than"), ("ما يزيد عن", "more than"), ("ما يزيد على", "more than"),
     ("أزيد من", "more than"), ("ما لا يقل عن", "at least"), ("أقل من", "less than"),
     ("نحو", "about"), ("حوالي", "about"), ("قرابة", "about"), ("زهاء", "about"),
-    ("more than", "more than"), ("over", "more than"), ("about", "about"), ("nearly", "about"))]
-TIME_UNITS = frozenset(_n("سنة سنوات عام أعوام يوم يوما أيام شهر أشهر ساعة ساعات دقيقة دقائق أسبوع "
-                          "أسابيع سنين years days hours months weeks"))
+    ("more than", "more than"), ("over", "more than"), ("about", "about"), ("nearly", "about"),
+    ("at least", "at least"), ("almost", "about"), ("around", "about"))]
 
 
 def _number_word(word: str) -> tuple[float | None, str] | None:
     for v in dict.fromkeys((word, word[1:] if word[:1] in "وب" and len(word) > 3 else word)):
         if v.isdigit():
             return float(v), ""
+        if v in _VAGUE:  # "آلاف النازحين": thousands; "ثلاثة آلاف" is read as a compound below
+            return None, _VAGUE[v]
         for table in (_UNITS, _TENS, _HUNDREDS, _THOUSANDS):
             if v in table:
                 return float(table[v]), ""
-        if v in _VAGUE:
-            return None, _VAGUE[v]
     return None
 
 
@@ -82,11 +85,12 @@ def find_figures(f: Folded, toks: list[Token]) -> list[Figure]:
         first = last = i
         # compounds: "خمسة وعشرون", "ثلاثة آلاف", "1,500" is left as two numbers on purpose
         while last + 1 < len(toks):
-            nxt = _number_word(toks[last + 1].text)
+            word = toks[last + 1].text
+            mult = _THOUSANDS.get(word) or _THOUSANDS.get(word[1:])
+            nxt = (float(mult), "") if mult else _number_word(word)
             if nxt is None or nxt[0] is None or number is None:
                 break
-            word = toks[last + 1].text
-            if word in _THOUSANDS or word[1:] in _THOUSANDS:
+            if mult:
                 number *= nxt[0] if number < 1000 else 1
             elif word.startswith("و"):
                 number += nxt[0]
@@ -101,6 +105,28 @@ def find_figures(f: Folded, toks: list[Token]) -> list[Figure]:
                 break
         out.append(Figure(toks[first].start, toks[last].end, first, last, number, qual))
         i = last + 1
+    return _ranges(out, toks)
+
+
+_BETWEEN = frozenset(_n("بين ما بين between"))
+
+
+def _ranges(figures: list[Figure], toks: list[Token]) -> list[Figure]:
+    """"بين 20 و30" / "between 20 and 30" -> one figure 20..30."""
+    out: list[Figure] = []
+    for fig in figures:
+        prev = out[-1] if out else None
+        if (prev and prev.first > 0 and toks[prev.first - 1].text.lower() in _BETWEEN and prev.number is not None
+                and fig.number is not None and fig.first == prev.last + 1
+                and toks[fig.first].text.startswith("و")):
+            out[-1] = Figure(toks[prev.first - 1].start, fig.end, prev.first - 1, fig.last, prev.number,
+                             "between", fig.number)
+        elif (prev and prev.first > 0 and toks[prev.first - 1].text.lower() in _BETWEEN and fig.number is not None
+              and fig.first == prev.last + 2 and toks[prev.last + 1].text.lower() in ("and", "و")):
+            out[-1] = Figure(toks[prev.first - 1].start, fig.end, prev.first - 1, fig.last, prev.number,
+                             "between", fig.number)
+        else:
+            out.append(fig)
     return out
 
 
@@ -143,26 +169,24 @@ def find_dates(f: Folded) -> list[tuple[int, int]]:
     return [f.span(a, b) for a, b in merged]
 
 
-# Reporting verbs (folded, whole words after peeling و/ف) and attributing prepositions.
-_VERBS = frozenset(_n(
-    "قال قالت قالوا أكد أكدت أكدوا أعلن أعلنت أعلنوا ذكر ذكرت ذكروا أشار أشارت زعم زعمت زعموا نقل نقلت "
-    "كشف كشفت تكشف أوضح أوضحت لفت لفتت أفاد أفادت أفادوا صرح صرحت أضاف أضافت نشر نشرت رصد رصدت "
-    "رصدوا شدد شددت اعترف اعترفت نفى نفت روى روت تعلن يعلن يقول تقول أعلنه said says claimed "
-    "reported announced stated"))
+# Reporting verbs, "according to" prepositions, the nouns that start a speaker's name, and the
+# statement nouns that are what is said, never who says it: vocabulary.tsv, table "reporting".
+_V = vocabulary()
+_VERBS = _V.words("reporting", "verb")
 REPORTING_VERBS = _VERBS
-_PREPS = frozenset(_n("حسب بحسب حسبما وفق وفقا طبقا according per"))
+_PREPS = _V.words("reporting", "preposition")
 _STOP = frozenset(_n(
     "أن إن أنه إنه أنها إنها فإن بأن عن إلى على في خلال بعد قبل منذ اليوم أمس ل عبر ضد مع حول لدى "
-    "عند بين حتى التي الذي الذين اللذين هو هي that to on in who which"))
+    "عند بين حتى التي الذي الذين اللذين هو هي ما فيه فيها عنه عنها عنهم عليه عليها منه منها منهم له لها لهم "
+    "به بها بهم هذا هذه ذلك تلك هناك that to on in who which what it they"))
 _TIME = frozenset(_n("اليوم أمس الأمس السبت الأحد الاثنين الإثنين الثلاثاء الأربعاء الخميس الجمعة "
                      "مساء صباح قد"))
-_HEADS = frozenset(_n(
-    "وكالة المرصد مرصد المركز مركز مدير قائد القائد الرئيس رئيس المتحدث متحدث الناطق ناطق مصدر مصادر "
-    "مسؤول مسؤولون وزارة وزير الحكومة حكومة التحالف تنظيم التنظيم رواية الإدارة إدارة نشطاء ناشطون "
-    "شهود سكان منظمة صحيفة موقع قناة الجيش جيش القيادة السلطات البيان بيان الوثائق المعلومات "
-    "اعترافات الوكالة المصادر المصدر الصحيفة القناة الموقع agency source"))
-# A generic subject ("الوكالة") is resolved to the nearest earlier full name ("وكالة أعماق").
-GENERIC = frozenset(_n("الوكالة المرصد التنظيم المصدر المصادر البيان الصحيفة القناة الموقع المركز"))
+_HEADS = _V.words("reporting", "head")
+# A generic subject ("الوكالة") is resolved to the nearest earlier full name ("وكالة الأنباء الرسمية").
+GENERIC = _V.words("reporting", "generic")
+STATEMENTS = _V.words("reporting", "statement")
+_TITLES = frozenset(_n("الدكتور د الشيخ السيد الأستاذ المهندس العميد اللواء العقيد المقدم الرائد النقيب "
+                       "الحاج السيدة الدكتورة dr mr mrs"))
 _QUOTES = "\"'“”«»‘’"
 
 
@@ -180,28 +204,34 @@ def _noun_phrase(f: Folded, toks: list[Token], i: int, limit: int = 7) -> int:
     if j > 0 and re.search(r"[,.:;!?]", _sep(f, toks[j - 1], toks[j])):
         return i  # "قد رصد، إصابة ...": what follows the comma is the object, not the subject
     first = toks[j].text
-    if first.startswith("ل") and not first.startswith("ال") and not match_actor(toks, j):
+    if first.startswith("ل") and not first.startswith("ال"):
         return i  # "أضاف لوكالة ...": the listener
     start = j
     head = first in _HEADS or (first[:1] in "وفب" and first[1:] in _HEADS)
     plain = 0 if head else 1  # a head noun may take one indefinite word ("مصدر عسكري")
+    latin = first.isascii()
     while j < len(toks) and j - start < limit:
         if j > start and re.search(r"[,.:;!?]", _sep(f, toks[j - 1], toks[j])):
             break
         word = toks[j].text
-        actor = match_actor(toks, j)
-        if actor:
-            j = actor[1]
-            plain = 1
+        if latin:  # "according to the fire brigade": Latin words up to a stop word or verb
+            if not word.isascii() or word.lower() in _STOP or word.lower() in _VERBS or word.isdigit():
+                break
+            j += 1
             continue
         quoted = j > start and any(q in _sep(f, toks[j - 1], toks[j]) for q in _QUOTES)
         if (word in _STOP and word != "ل") or word in _VERBS or word.isdigit():
             break
         if j == start or word == "ل" or quoted or any(v.startswith("ال") for v in _peel(word)):
             j += 1
-        elif plain < 1 and (head or j == start + 1):
+        elif _construct(toks, j, start):
+            j += 1
+        elif plain < 1 and head and j == start + 1:
             plain += 1
             j += 1
+        elif any(v in _TITLES for v in _peel(toks[j - 1].text)) or (
+                j >= start + 2 and any(v in _TITLES for v in _peel(toks[j - 2].text))):
+            j += 1  # "الدكتور أحمد سالم": a title takes a personal name
         else:
             break
     while j > start and toks[j - 1].text in _TIME:
@@ -209,8 +239,28 @@ def _noun_phrase(f: Folded, toks: list[Token], i: int, limit: int = 7) -> int:
     return j if j > start else i
 
 
+def _definite(word: str) -> bool:
+    return any(v.startswith("ال") for v in _peel(word))
+
+
+def _construct(toks: list[Token], j: int, start: int) -> bool:
+    """"قوات الدفاع المدني", "لقوات الدفاع ...": a bare noun after a construct noun (bare, or
+    "ل"+noun after a definite word) when a definite word follows it; an event word ("مقتل",
+    "تحرير") never continues a name."""
+    word, prev = toks[j].text, toks[j - 1].text
+    if concepts_of(word) or word in _STOP or word in _VERBS or word.isdigit():
+        return False
+    nxt = toks[j + 1].text if j + 1 < len(toks) else ""
+    if word.startswith("ل") and not word.startswith("ال"):  # "المركز الإعلامي لقوات"
+        return j > start and _definite(prev)
+    if word.startswith("ب") and len(word) > 3:  # "الناطق الرسمي باسم الجيش"
+        return j > start and _definite(prev) and _definite(nxt)
+    bare_prev = not _definite(prev) and not events(concepts_of(prev))
+    return bare_prev and _definite(nxt) and not concepts_of(nxt)
+
+
 def _apposition(f: Folded, toks: list[Token], j: int) -> int:
-    """Extend past ", فرهاد شامي،": a short name set off by commas right after the subject."""
+    """Extend past ", سامر خليل،": a short name set off by commas right after the subject."""
     if j >= len(toks) or not re.search(r"[,]", _sep(f, toks[j - 1], toks[j])):
         return j
     for k in range(j + 1, min(j + 4, len(toks))):
@@ -240,9 +290,10 @@ def find_attributions(f: Folded, toks: list[Token]) -> list[Attribution]:
         if word in _PREPS:
             if i + 1 < len(toks) and toks[i + 1].text in _VERBS:
                 continue  # "حسبما نقلت الوكالة": the verb carries the speaker
-            j = _noun_phrase(f, toks, i + 1 + (toks[i + 1].text == "to" if i + 1 < len(toks) else 0))
-            if j > i + 1:
-                out.append(_make(f, toks, i, i + 1, j))
+            s0 = i + 1 + (toks[i + 1].text.lower() == "to" if i + 1 < len(toks) else 0)
+            j = _noun_phrase(f, toks, s0)
+            if j > s0:
+                out.append(_make(f, toks, i, s0, j))
             continue
         if word not in _VERBS:
             continue
@@ -265,7 +316,7 @@ def find_attributions(f: Folded, toks: list[Token]) -> list[Attribution]:
 
 
 def _svo_subject(f: Folded, toks: list[Token], i: int) -> int | None:
-    """Start of a subject written before its verb ("وكان المرصد قد رصد", "لكن وكالة X أكدت")."""
+    """Start of a subject written before its verb ("وكان المركز قد رصد", "لكن وكالة X أكدت")."""
     k = i
     while k > 0 and toks[k - 1].text in _TIME:
         k -= 1
@@ -279,7 +330,7 @@ def _svo_subject(f: Folded, toks: list[Token], i: int) -> int | None:
     if start is None or start >= k:
         return None
     first = toks[start].text
-    if not (match_actor(toks, start) or any(v in _HEADS or v.startswith("ال") for v in _peel(first))):
+    if not (first.isascii() or any(v in _HEADS or v.startswith("ال") for v in _peel(first))):
         return None  # "وحسبما نقلت": a subject before its verb starts with a noun we recognise
     end = _apposition(f, toks, _noun_phrase(f, toks, start, limit=k - start))
     return start if end == k and end > start else None
@@ -291,16 +342,25 @@ def _orig(f: Folded, toks: list[Token], a: int, b: int) -> str:
 
 
 def _make(f: Folded, toks: list[Token], cue: int, a: int, b: int, subject_first: bool = False) -> Attribution:
+    """The attribution whose speaker is tokens [a, b) (a statement noun or a bare title is no
+    speaker: "وفق رواية التنظيم" -> "التنظيم", "ولفت البيان" -> unnamed, the speaker before)."""
+    end = b
     if subject_first:  # a is the subject start, b the verb
-        end = b
         while end > a and toks[end - 1].text in _TIME:
             end -= 1
-        return Attribution(_clean(_orig(f, toks, a, end)), toks[a].start, toks[cue].end, True)
-    return Attribution(_clean(_orig(f, toks, a, b)), toks[cue].start, toks[b - 1].end, True)
+    while a < end and any(v in STATEMENTS for v in _peel(toks[a].text)):
+        if _definite(toks[a].text):  # "بحسب الحصيلة الرسمية": what follows is an adjective
+            a = end
+            break
+        a += 1  # "وفق رواية الشرطة": whose statement it is
+    lo, hi = (toks[a].start if a < end else toks[cue].start), toks[cue].end if subject_first else toks[b - 1].end
+    if a >= end or all(any(v in _TITLES for v in _peel(t.text)) for t in toks[a:end]):
+        return Attribution("", min(lo, toks[cue].start), hi, False)
+    return Attribution(_clean(_orig(f, toks, a, end)), min(toks[a].start, toks[cue].start), hi, True)
 
 
 def resolve_generic(speaker: str, doc_text: str, before: int, previous: str = "") -> str:
-    """"الوكالة" -> "الوكالة (وكالة “أعماق“)": the nearest earlier full name in the document.
+    """"الوكالة" -> "الوكالة (وكالة الأنباء الرسمية)": the nearest earlier full name in the document.
 
     ``previous`` (the last named speaker before) stands in for a statement ("البيان").
     """
@@ -310,7 +370,7 @@ def resolve_generic(speaker: str, doc_text: str, before: int, previous: str = ""
     head = normalize_arabic(own[-1].strip(_QUOTES))[2:]  # "الوكالة" -> "وكاله"
     f = fold(doc_text[:before])
     toks = tokens(f)
-    for definite in (False, True):  # an indefinite head names its owner: "وكالة “أعماق“"
+    for definite in (False, True):  # an indefinite head names its owner: "وكالة “نبأ“"
         for i in range(len(toks) - 1, -1, -1):
             word = toks[i].text
             forms = {word: 0, word[1:]: 1} if word[:1] in "وفبل" else {word: 0}
@@ -319,7 +379,7 @@ def resolve_generic(speaker: str, doc_text: str, before: int, previous: str = ""
                 continue
             j = _noun_phrase(f, toks, i)
             nisba = toks[i + 1].text.endswith("ي") if i + 1 < len(toks) else False
-            if j - i >= 2 and (not definite or nisba or match_actor(toks, i + 1)):
+            if j - i >= 2 and (not definite or nisba):
                 name = _clean(_orig(f, toks, i, j))[cut:]
                 if normalize_arabic(name) != normalize_arabic(speaker):
                     return f"{speaker} ({name})"

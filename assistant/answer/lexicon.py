@@ -1,9 +1,9 @@
 """Offset-keeping Arabic folding, word tokens, and the small lexicons answers are matched with.
 
 Answers must point back into the original text, so every match here runs on a folded copy
-whose characters map one-to-one back to document offsets. The concept and actor tables are
-domain knowledge for conflict reporting (what counts as a death, which names mean the same
-party); they are data, extendable without touching the matching code.
+whose characters map one-to-one back to document offsets. The vocabulary (what counts as a
+death, an injury, a vehicle; which verbs report speech) is general news knowledge kept as data in
+``vocabulary.tsv``; the parties a question asks about come from the question itself.
 """
 
 from __future__ import annotations
@@ -78,82 +78,116 @@ def word_matches(word: str, term: str) -> bool:
     return any(v.startswith(term) for v in variants(word))
 
 
-def _terms(spec: str) -> tuple[str, ...]:
-    return tuple(normalize_arabic(t) for t in spec.split())
+@dataclass(frozen=True)
+class Vocabulary:
+    """The general news vocabulary of ``vocabulary.tsv``: table -> name -> folded forms."""
+
+    tables: dict[str, dict[str, tuple[str, ...]]]
+
+    def forms(self, table: str, name: str) -> tuple[str, ...]:
+        return self.tables.get(table, {}).get(name, ())
+
+    def words(self, table: str, name: str) -> frozenset[str]:
+        """The forms of one entry as plain folded words (the "=" dropped)."""
+        return frozenset(f.lstrip("=") for f in self.forms(table, name))
 
 
-# What a number counts or an event is about. Stems are prefixes unless written "=word".
-CONCEPTS: dict[str, tuple[str, ...]] = {
-    "death": _terms("قتل مقتل قتيل =قضوا =قضى مصرع تصفية ضحايا ضحية kill dead death"),
-    "injury": _terms("إصابة إصابات =أصيب مصاب جرح جريح =جرحى injur wound"),
-    "vehicle": _terms("سيارة سيارات سيارتين =سيارتان شاحنة شاحنات شاحنتين صهريج آلية آليات عربة "
-                      "car truck vehicle"),
-    "bomb": _terms("مفخخ ملغم ناسف bomb"),
-    "prisoner": _terms("سجين سجناء مساجين معتقل أسير أسرى موقوف prisoner inmate detainee"),
-    "escape": _terms("هروب =هرب =هربوا =فر =فروا فرار فارين =الفارين =فارون طليق طلقين إطلاق سراح "
-                     "تهريب escape fled freed"),
-    "arrest": _terms("اعتقال =اعتقل القبض =قبض ضبط arrest captur"),
-    "hostage": _terms("رهائن رهينة رهينتين hostage"),
-    "surrender": _terms("استسلام استسلم surrender"),
-    "airstrike": _terms("غارة غارات غارتين قصف airstrike"),
-}
-EVENT_CONCEPTS = frozenset({"death", "injury", "escape", "arrest", "hostage", "surrender", "airstrike"})
-
-# Parties to the conflict and the names the sources use for them (multi-word names in order).
-ACTORS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "قوات سوريا الديمقراطية": tuple(_terms(x) for x in (
-        "قسد", "قوات سوريا الديمقراطية", "سوريا الديمقراطية", "الأسايش", "الأمن الداخلي",
-        "مكافحة الإرهاب", "حرس السجن", "وحدات حماية الشعب", "sdf")),
-    "تنظيم الدولة الإسلامية": tuple(_terms(x) for x in (
-        "داعش", "الدولة الإسلامية", "تنظيم الدولة", "دولة الخلافة", "=التنظيم", "دواعش", "الداعشية",
-        "isis")),
-    "مدنيون": tuple(_terms(x) for x in ("مدني", "مدنيين", "مدنيون", "civilian")),
-    "التحالف الدولي": tuple(_terms(x) for x in ("التحالف", "coalition")),
-}
-
-# Words that ask rather than say; dropped from a question's content words.
-QUESTION_WORDS = frozenset(_terms(
-    "كم عدد متى من أين اين لماذا كيف ما ماذا هل هو هي هم الذي التي الذين تم يوجد يبلغ بلغ "
-    "how many much when who where why what which is are was were the of in did does do"))
+VOCABULARY_FILE = "vocabulary.tsv"
+CONCEPT_TABLES = ("event", "person", "thing", "attribute", "unit")
 
 
-def match_actor(toks: list[Token], i: int) -> tuple[str, int] | None:
-    """The actor whose name starts at token ``i``, and the index after it."""
-    for actor, names in ACTORS.items():
-        for name in names:
-            n = len(name)
-            if i + n <= len(toks) and all(word_matches(toks[i + j].text, name[j]) for j in range(n)):
-                return actor, i + n
-    return None
+def parse_vocabulary(text: str) -> Vocabulary:
+    tables: dict[str, dict[str, tuple[str, ...]]] = {}
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        table, name, forms = line.split("\t")
+        folded = tuple(("=" if f.startswith("=") else "") + normalize_arabic(f.lstrip("=")).lower()
+                       for f in forms.split())
+        tables.setdefault(table, {})[name] = folded
+    return Vocabulary(tables)
 
 
-def concepts_of(word: str) -> set[str]:
-    return {c for c, terms in CONCEPTS.items() if any(word_matches(word, t) for t in terms)}
+@lru_cache(maxsize=1)
+def vocabulary() -> Vocabulary:
+    from importlib.resources import files
+
+    return parse_vocabulary(files(__package__).joinpath(VOCABULARY_FILE).read_text("utf-8"))
 
 
-def actors_in(toks: list[Token]) -> dict[str, int]:
-    """Actor -> token index of its first mention."""
-    found: dict[str, int] = {}
-    i = 0
-    while i < len(toks):
-        hit = match_actor(toks, i)
-        if hit:
-            found.setdefault(hit[0], i)
-            i = hit[1]
-        else:
-            i += 1
-    return found
+@lru_cache(maxsize=1)
+def _concepts() -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    v = vocabulary()
+    return tuple((table, name, forms) for table in CONCEPT_TABLES for name, forms in v.tables.get(table, {}).items())
+
+
+@lru_cache(maxsize=16384)
+def concepts_of(word: str) -> frozenset[str]:
+    """The vocabulary entries (events, people, things, attributes, units) this folded word names."""
+    word = word.lower()
+    return frozenset(name for _, name, forms in _concepts() if any(word_matches(word, t) for t in forms))
+
+
+@lru_cache(maxsize=1)
+def roles() -> dict[str, str]:
+    """Concept name -> its table ("event", "person", "thing", "attribute", "unit")."""
+    return {name: table for table, name, _ in _concepts()}
+
+
+def events(concepts) -> frozenset[str]:
+    r = roles()
+    return frozenset(c for c in concepts if r.get(c) == "event")
+
+
+@lru_cache(maxsize=1)
+def question_words() -> frozenset[str]:
+    return vocabulary().words("question", "word")
 
 
 def content_words(toks: list[Token]) -> list[Token]:
-    return [t for t in toks if t.text not in STOPWORDS and t.text not in QUESTION_WORDS
-            and len(t.text) > 1]
+    asks = question_words()
+    return [t for t in toks if len(t.text) > 1 and not any(v in STOPWORDS or v.lower() in asks
+                                                           for v in (t.text, *_peeled(t.text)))]
+
+
+def _peeled(word: str) -> tuple[str, ...]:
+    """"وماذا" -> "ماذا", "ومتي" -> "متي": a conjunction on a short function word."""
+    return (word[1:],) if word[:1] in "وف" and len(word) >= 3 else ()
+
+
+_SUFFIXES = ("تين", "تان", "ات", "ين", "ون", "ان", "ه", "ا")
+
+
+def _bare(word: str) -> str:
+    """A folded word without a feminine, dual or sound plural ending ("مضخه", "مضخات" -> "مضخ")."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
 
 
 def same_word(a: str, b: str) -> bool:
-    """Loose equality of two folded words: equal after peeling clitics, or one a 4+ letter prefix."""
+    """Loose equality of two folded words: equal after peeling clitics, one a 4+ letter prefix of
+    the other, or the same once singular/plural endings are dropped."""
     va, vb = variants(a), variants(b)
     if set(va) & set(vb):
         return True
-    return any(len(x) >= 4 and len(y) >= 4 and (x.startswith(y) or y.startswith(x))
-               for x in va for y in vb)
+    if any(len(x) >= 4 and len(y) >= 4 and (x.startswith(y) or y.startswith(x)) for x in va for y in vb):
+        return True
+    return bool({_bare(x) for x in va if len(x) >= 4} & {_bare(y) for y in vb if len(y) >= 4})
+
+
+def initialism(name: str) -> str:
+    """First letters of a multi-word name, clitics and the article dropped: "قوات الدفاع المدني"
+    and "لقوات الدفاع المدني" -> "قدم"."""
+    words = [w for w in normalize_arabic(name).lower().split() if len(w) > 1]
+    if len(words) < 2:
+        return ""
+    out = ""
+    for w in words:
+        if w[0] in "وفبل" and not w.startswith("ال") and len(w) > 3:
+            w = w[1:]
+        if w.startswith("ال") and len(w) > 3:
+            w = w[2:]
+        out += w[0]
+    return out

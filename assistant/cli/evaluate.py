@@ -16,7 +16,7 @@ _eval_json = click.option("--json", "json_out", type=click.Path(dir_okay=False, 
                           help="Also write the full results as JSON to this file.")
 
 
-def _report_eval(runs, json_out: Path | None, evidence=None) -> None:
+def _report_eval(runs, json_out: Path | None, evidence=None, answers=None) -> None:
     from ..evaluate import format_evidence_table, format_table
 
     for run in runs:
@@ -29,8 +29,13 @@ def _report_eval(runs, json_out: Path | None, evidence=None) -> None:
         click.echo("\nevidence@k: the first k results hold a passage of an answering source with an answer "
                    "string (seeds_qa: many outlets on one event)")
         click.echo(format_evidence_table(evidence))
+    if answers is not None:
+        click.echo("\nanswers on seeds_qa (queries.jsonl: answered / declined; conflicts.jsonl: who says what)")
+        for line in answers.lines():
+            click.echo(f"  {line}")
     if json_out:
-        data = {"retrieval": [r.to_dict() for r in runs], "evidence": [r.to_dict() for r in evidence or []]}
+        data = {"retrieval": [r.to_dict() for r in runs], "evidence": [r.to_dict() for r in evidence or []],
+                "answers": answers.to_dict() if answers is not None else None}
         json_out.write_text(json.dumps(data, ensure_ascii=False, indent=1), "utf-8")
 
 
@@ -71,8 +76,9 @@ def eval_cmd(corpora, query_files, methods, ks, json_out, model_path) -> None:
 @_eval_json
 @model_option
 def eval_suite(eval_dir, methods, json_out, model_path) -> None:
-    """Reproduce the README's quality tables: each Wikipedia set alone, both pooled, and evidence@k
-    on seeds_qa (the seed articles alone, then among the pooled passages).
+    """Reproduce the README's quality tables: each Wikipedia set alone, both pooled, evidence@k
+    on seeds_qa (the seed articles alone, then among the pooled passages), and the answer module on
+    seeds_qa (answerable questions answered, unanswerable declined, who says what on conflicts.jsonl).
 
     \b
     Example:
@@ -83,12 +89,41 @@ def eval_suite(eval_dir, methods, json_out, model_path) -> None:
     cfg = config(model_path=model_path, eval_dir=eval_dir)
     embedder = make_embedder(cfg)
     runs = run_suite(embedder, cfg, methods=tuple(dict.fromkeys(methods)))
-    evidence = None
+    evidence = answers = None
     if (find_eval_dir(cfg) / EVIDENCE_SET).is_dir():
+        from ..answer.evaluation import run_answer_eval
+
         evidence = run_evidence_suite(embedder, cfg)
+        answers = run_answer_eval(embedder, cfg)
     else:
         click.echo(f"note: no {EVIDENCE_SET}/ in {find_eval_dir(cfg)}; the evidence table is skipped", err=True)
-    _report_eval(runs, json_out, evidence)
+    _report_eval(runs, json_out, evidence, answers)
 
 
-COMMANDS = (eval_cmd, eval_suite)
+@click.command(name="eval-answers")
+@click.option("--eval-dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Folder with seeds_qa/ (default: ../shared/eval, or $ASSISTANT_EVAL_DIR).")
+@click.option("--verbose", is_flag=True, help="Also list every miss.")
+@_eval_json
+@model_option
+def eval_answers(eval_dir, verbose, json_out, model_path) -> None:
+    """The answer module on seeds_qa alone (also part of eval-suite): answerable questions answered,
+    unanswerable ones declined, and who says what on conflicts.jsonl.
+
+    \b
+    Example:
+        assistant eval-answers --verbose
+    """
+    from ..answer.evaluation import run_answer_eval
+
+    cfg = config(model_path=model_path, eval_dir=eval_dir)
+    result = run_answer_eval(make_embedder(cfg), cfg)
+    for line in result.lines():
+        click.echo(line)
+    if verbose:
+        click.echo("\n".join(["", "misses:", *result.misses]))
+    if json_out:
+        json_out.write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=1), "utf-8")
+
+
+COMMANDS = (eval_cmd, eval_suite, eval_answers)

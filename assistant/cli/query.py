@@ -144,14 +144,18 @@ def search(question, top_k, batch, as_json, method, docs, outlets, since, until,
 @click.option("-k", "top_k", type=click.IntRange(1, DEFAULTS.max_results), default=None,
               help=f"Passages the answer may cite (default {DEFAULTS.answer_k}).")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object.")
+@click.option("--previous", "previous", multiple=True, metavar="QUESTION",
+              help="An earlier question of the conversation (repeatable, oldest first): a follow-up keeps "
+                   "what it asked unless it says it anew.")
 @index_option
 @model_option
-def ask(question, top_k, as_json, index_dir, model_path) -> None:
+def ask(question, top_k, as_json, previous, index_dir, model_path) -> None:
     """Answer a question with cited sentences from the sources, and show where they differ.
 
     \b
-    Example:
+    Examples:
         assistant ask "كم عدد الجرحى؟" --json
+        assistant ask "وماذا عن المدنيين؟" --previous "كم عدد القتلى؟"
     """
     from ..answer import answer_question
     from ..search import check_query, open_searcher
@@ -159,7 +163,9 @@ def ask(question, top_k, as_json, index_dir, model_path) -> None:
 
     cfg = config(index_dir=index_dir, model_path=model_path, answer_k=top_k)
     check_query(question, cfg.max_query_chars)  # fail before loading the model
-    answer = answer_question(open_searcher(cfg), question, cfg.answer_k)
+    for earlier in previous:
+        check_query(earlier, cfg.max_query_chars)
+    answer = answer_question(open_searcher(cfg), question, cfg.answer_k, previous=list(previous))
     click.echo(json.dumps(answer.to_dict(), ensure_ascii=False) if as_json else answer_text(answer))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..answer.compose import NOT_FOUND, Answer
+from ..answer.table import comparison_rows, outlet_of
 from ..records import Hit, Source, search_record
 
 
@@ -43,13 +44,7 @@ def answer_text(answer: Answer) -> str:
         return NOT_FOUND
     lines = [f"[{s.citation}] {' '.join(s.text.split())}" for s in answer.sentences]
     if answer.claims:
-        lines += ["", _VERDICT[answer.agreement]]
-        cite = {(s.hit.passage.doc_id, s.start): s.citation for s in answer.sentences}
-        for c in answer.claims:
-            outlets = ", ".join(_outlet(x) for x in (c.source, *(r.source for r in c.also)))
-            who = c.speaker or "the outlet itself"
-            when = f", {c.date}" if c.date else ""
-            lines.append(f"  - {c.value} [{cite[(c.doc_id, c.start)]}] — {who} (in {outlets}{when})")
+        lines += ["", _VERDICT[answer.agreement], *_table(comparison_rows(answer))]
     lines += ["", "Passages:"]
     for h in answer.hits:
         s = h.source
@@ -57,5 +52,17 @@ def answer_text(answer: Answer) -> str:
     return "\n".join(lines)
 
 
+_HEAD = ("source (outlet, date)", "speaker", "claim", "figure")
+
+
+def _table(rows) -> list[str]:
+    """Who says what as aligned columns, one row per source, sorted by figure."""
+    cells = [_HEAD] + [(f"{r.outlet}, {r.date}" if r.date else r.outlet, r.speaker or "(the outlet itself)",
+                        f"{r.value} [{r.citation}]" if r.citation else r.value,
+                        "" if r.number is None else f"{r.number:g}") for r in rows]
+    width = [max(len(" ".join(c[i].split())) for c in cells) for i in range(4)]
+    return ["  " + " | ".join(" ".join(c[i].split()).ljust(width[i]) for i in range(4)).rstrip() for c in cells]
+
+
 def _outlet(source: Source) -> str:
-    return source.outlet or source.title or source.doc_id
+    return outlet_of(source)

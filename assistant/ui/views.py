@@ -105,11 +105,8 @@ def answer_markdown(answer) -> str:
     note = _AGREEMENT.get(answer.agreement)
     if note:
         parts.append(f'<p class="agreement">{esc(note)}</p>')
-    if answer.agreement == "differ" and answer.claims:
-        items = "".join(f"<li><b>{esc(c.speaker or source_label(c.source))}</b> "
-                        f"({esc(source_label(c.source))}): <b>{esc(c.value)}</b> — "
-                        f"«{_claim_sentence(c)}»</li>" for c in answer.claims)
-        parts.append(f'<ul class="claims">{items}</ul>')
+    if answer.claims:
+        parts.append(who_says_what_html(answer))
     for n, hit in enumerate(answer.hits, 1):
         p = hit.passage
         spans = [(s.start, s.end) for s in answer.sentences if s.citation == n]
@@ -121,6 +118,49 @@ def answer_markdown(answer) -> str:
                      f"{esc(position_label(None, p.start, p.end))}</small></details>")
     parts.append("</div>")
     return "".join(parts)
+
+
+def who_says_what_html(answer) -> str:
+    """Who says what: a table of source (outlet, date), speaker, claim and figure, sorted by figure;
+    when the sources differ on figures, a small bar chart of the figure per source beside it."""
+    from ..answer.table import comparison_rows
+
+    rows = comparison_rows(answer)
+    body = []
+    for r in rows:
+        claim = next((c for c in answer.claims if c.doc_id == r.doc_id or
+                      any(x.source.doc_id == r.doc_id for x in c.also)), None)
+        quote = f"«{_claim_sentence(claim)}»" if claim is not None and not r.reprint else ""
+        cite = f' <sup class="ref">&#91;{r.citation}&#93;</sup>' if r.citation else ""
+        figure = "" if r.number is None else f"{r.number:g}"
+        body.append(f"<tr><td>{esc(r.outlet)}<br><small>{esc(r.date)}</small></td>"
+                    f"<td><b>{esc(r.speaker or 'المصدر نفسه')}</b></td><td><b>{esc(r.value)}</b>{cite}"
+                    f"<br><small>{quote}</small></td><td>{esc(figure)}</td></tr>")
+    table = ('<table class="who-says-what" dir="rtl" style="border-collapse:collapse;margin:.5em 0">'
+             '<thead><tr><th>المصدر</th><th>المتحدث</th><th>الرواية</th><th>الرقم</th></tr></thead>'
+             f'<tbody>{"".join(body)}</tbody></table>')
+    numeric = [r for r in rows if r.number is not None]
+    if answer.agreement == "differ" and len(numeric) >= 2:
+        table += _figure_chart(numeric)
+    return table
+
+
+def _figure_chart(rows) -> str:
+    """An inline SVG bar per source (escaped labels, each bar titled with its citation)."""
+    top = max(r.number for r in rows) or 1.0
+    bar, gap, width = 18, 6, 240
+    svg = []
+    for i, r in enumerate(rows):
+        y = i * (bar + gap)
+        w = max(2.0, width * r.number / top)
+        label = esc(f"{r.outlet}: {r.value}" + (f" [{r.citation}]" if r.citation else ""))
+        svg.append(f'<g class="bar" data-citation="{r.citation}"><title>{label}</title>'
+                   f'<rect x="0" y="{y}" width="{w:.0f}" height="{bar}" fill="#4a78b8"></rect>'
+                   f'<text x="{w + 4:.0f}" y="{y + bar - 5}" font-size="12">'
+                   f'{esc(f"{r.number:g}")} — {esc(r.outlet)}</text></g>')
+    height = len(rows) * (bar + gap)
+    return (f'<svg class="figure-chart" role="img" aria-label="الأرقام حسب المصدر" width="{width + 200}" '
+            f'height="{height}" viewBox="0 0 {width + 200} {height}">{"".join(svg)}</svg>')
 
 
 def _claim_sentence(claim) -> str:

@@ -1,0 +1,174 @@
+"""Dates, names, places, causes and yes/no statements in one sentence, for متى / من / أين /
+لماذا-كيف / هل questions."""
+
+from __future__ import annotations
+
+import re
+
+from ..normalize import STOPWORDS, normalize_arabic
+from .claims import REPORTING_VERBS, find_dates
+from .lexicon import Folded, Token, concepts_of, fold, question_words, same_word, tokens, word_matches
+from .question import Question, Span, make_span
+
+_SPLIT = re.compile(r"[,.;:!?]")
+
+
+def _n(spec: str) -> set[str]:
+    return {normalize_arabic(w) for w in spec.split()}
+
+
+def _clause_break(f: Folded, a: Token, b: Token) -> bool:
+    return bool(_SPLIT.search(f.text[a.fend:b.fstart]))
+
+
+_PLACE = _n("حي مدينة محافظة منطقة قرية بلدة سجن مخيم مصنع مستشفى مدرسة سوق مطار ميناء جسر طريق "
+            "شمال جنوب شرق غرب شمالي جنوبي شرقي غربي "
+            "أحياء مناطق محيط")
+_CAUSE = [normalize_arabic(w) for w in (
+    "بسبب", "نتيجة", "جراء", "بغية", "بهدف", "لأن", "من أجل", "كي", "لكي", "حتى", "بعد", "عبر",
+    "من خلال", "بواسطة", "because", "due to", "after", "by")]
+
+
+def typed_spans(q: Question, f: Folded, toks: list[Token]) -> list[Span]:
+    """Dates, names, places, causes or the statement asked about, for متى / من / أين / لماذا-كيف / هل."""
+    if q.kind == "date":
+        return [make_span(f, a, b) for a, b in find_dates(f) if not _statement_date(f, toks, a)]
+    mine = q.words + tuple(w for g in q.party for w in g)
+    asked = [i for i, t in enumerate(toks) if any(same_word(w, t.text) for w in mine)
+             or concepts_of(t.text) & q.concepts]
+    after = asked[-1] + 1 if asked else 0
+    if q.kind == "name":
+        return _names(q, f, toks, after)
+    if q.kind in ("place", "cause"):  # else the sentence itself, when it says what was asked
+        found = _places(q, f, toks, after) if q.kind == "place" else _causes(f, toks, after)
+        return found or [make_span(f, toks[0].start, toks[-1].end, fit=0.3)] if toks else []
+    if q.kind == "yesno":
+        return _statement(q, f, toks)
+    return []
+
+
+def _statement(q: Question, f: Folded, toks: list[Token], width: int = 10) -> list[Span]:
+    """The shortest stretch (at most ``width`` words) saying all the question asks: its events and
+    its core words ("مقتل مدير المصنع" for "هل قتل مدير المصنع في الحريق؟")."""
+    need: list[set[int]] = [{i for i, t in enumerate(toks) if c in concepts_of(t.text)} for c in q.events]
+    need += [{i for i, t in enumerate(toks) if same_word(w, t.text)} for g in q.party for w in g]
+    if not need or any(not s for s in need):
+        return []
+    best = None
+    for a in sorted(set().union(*need)):
+        ends = [min((i for i in s if i >= a), default=None) for s in need]
+        if None in ends or any(not any(a <= i for i in s) for s in need):
+            continue
+        b = max(ends)
+        if min(min(s) for s in need) < a and any(min(s) < a and not any(a <= i <= b for i in s) for s in need):
+            continue
+        if b - a < width and (best is None or b - a < best[1] - best[0]):
+            best = (a, b)
+    return [make_span(f, toks[best[0]].start, toks[best[1]].end)] if best else []
+
+
+def _statement_date(f: Folded, toks: list[Token], start: int) -> bool:
+    """"أعلنت X خلال بيان، اليوم الاثنين": the date a statement was made, not of what it reports."""
+    i = next((k for k, t in enumerate(toks) if t.start >= start), len(toks))
+    for j in range(i - 1, max(i - 7, -1), -1):
+        if concepts_of(toks[j].text) or _SPLIT.search(f.text[toks[j].fend:toks[j + 1].fstart] if j + 1 < len(toks)
+                                                      else "") and "," not in f.text[toks[j].fend:toks[j + 1].fstart]:
+            return False
+        if toks[j].text in REPORTING_VERBS or toks[j].text[1:] in REPORTING_VERBS:
+            return True
+    return False
+
+
+_NOT_NAMES = REPORTING_VERBS | _n("أمس اليوم قد")
+_QUOTED = re.compile(r'"([^"]{2,60})"')
+
+
+def _names(q: Question, f: Folded, toks: list[Token], after: int) -> list[Span]:
+    """An apposition after an asked word ("قائد الفرقة، سامر خليل،", "مدير المركز الإعلامي لـ“X”، سامر
+    خليل،"), else a quoted name right after what is named."""
+    out = []
+    mine = q.words + tuple(w for g in q.party for w in g)
+    asked = [i for i, t in enumerate(toks) if any(same_word(w, t.text) for w in mine)]
+    for i in asked:
+        name = _apposition(f, toks, i + 1)
+        if name:
+            out.append(make_span(f, name[0].start, name[-1].end))
+            break
+    heads = _name_heads(q)
+    mine = q.words + tuple(w for g in q.party for w in g)
+    for m in _QUOTED.finditer(f.text):  # "حملة “X”", "اسم “X”": a quoted name right after what is named
+        words = m.group(1).split()
+        before = [t for t in toks if t.fend <= m.start()][-1:]
+        if words and before and any(same_word(h, before[0].text) for h in heads) and not all(
+                any(same_word(w, x) for w in mine) for x in words):
+            a, b = f.span(m.start(1), m.end(1))
+            out.append(make_span(f, a, b, fit=0.6))
+    return out
+
+
+_CLASSIFIERS = _n("اسم نوع")
+
+
+def _apposition(f: Folded, toks: list[Token], j: int) -> list[Token]:
+    """The words set off by commas after token ``j`` (the asked noun's genitive, up to 5 words, may
+    come first): a name of 1-3 words with no conjunction, particle or reporting verb."""
+    for k in range(j, min(j + 6, len(toks))):
+        sep = f.text[toks[k - 1].fend:toks[k].fstart] if k else ""
+        if "," in sep:
+            break
+        if re.search(r"[.:;!?]", sep) or toks[k].text != "ل" and (toks[k].text in STOPWORDS
+                                                                  or toks[k].text in _NOT_NAMES):
+            return []
+    else:
+        return []
+    for end in range(k + 1, min(k + 4, len(toks))):
+        if "," in f.text[toks[end - 1].fend:toks[end].fstart]:
+            name = toks[k:end]
+            if any(t.text in _NOT_NAMES or t.text in STOPWORDS or t.text.startswith("و") for t in name):
+                return []
+            return name
+    return []
+
+
+def _name_heads(q: Question) -> set[str]:
+    """What the name is the name of: "ما اسم الحملة" -> الحملة (and اسم), "أي وكالة نشرت" -> وكالة."""
+    words = [t.text.lower() for t in tokens(fold(q.text))]
+    content = [w for w in words if w not in STOPWORDS and w not in question_words() and len(w) > 1
+               and w[1:] not in question_words()]
+    for i, w in enumerate(words):  # "ما اسم مدير المصنع": the name of the manager, not any name
+        if any(v in _CLASSIFIERS for v in (w, w[1:])):
+            return {c for c in words[i + 1:i + 3] if c in content}
+    return set(content[:1])
+
+
+def _places(q: Question, f: Folded, toks: list[Token], after: int) -> list[Span]:
+    out = []
+    for i, t in enumerate(toks):
+        if not any(word_matches(t.text, "=" + p) for p in _PLACE):
+            continue
+        j = i + 1
+        while j < len(toks) and j - i <= 3 and not _clause_break(f, toks[j - 1], toks[j]) and (
+                toks[j].text.startswith(("ال", "بال"))) and (
+                toks[j].text not in _n("الذي التي الذين")):
+            j += 1
+        if j == i + 1:
+            continue
+        words = {x.text for x in toks[i:j]}
+        if all(any(same_word(w, x) for w in q.words) for x in words):
+            continue  # the place the question already names
+        out.append(make_span(f, t.start, toks[j - 1].end, fit=1.0 if i >= after else 0.8))
+    return sorted(out, key=lambda s: -s.fit)
+
+
+def _causes(f: Folded, toks: list[Token], after: int) -> list[Span]:
+    out = []
+    for cue in _CAUSE:
+        for m in re.finditer(rf"(?<![^\W\d_]){re.escape(cue)}(?![^\W\d_])", f.text):
+            end = _SPLIT.search(f.text, m.end())
+            b = end.start() if end else len(f.text)
+            if b - m.end() < 4:
+                continue
+            a, z = f.span(m.start(), b)
+            fit = 1.0 if not toks or after == 0 or a >= toks[min(after, len(toks)) - 1].start else 0.8
+            out.append(make_span(f, a, z, fit=fit))
+    return sorted(out, key=lambda s: (-s.fit, s.start))

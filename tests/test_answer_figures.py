@@ -1,0 +1,123 @@
+"""A figure answers only what it counts, and claims compare by meaning (no model).
+
+Sentences are written the way outlets write tolls, about invented events (not the seeds)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from assistant.answer import Claim, compare
+from assistant.answer.compare import resolve_date
+from assistant.answer.figures import figure_spans
+from assistant.answer.lexicon import fold, tokens
+from assistant.answer.question import parse_question
+from assistant.records import Source
+
+
+def _values(question: str, sentence: str, speaker: str = "") -> list[str]:
+    f = fold(sentence)
+    return [s.value for s in figure_spans(parse_question(question), f, tokens(f), speaker)]
+
+
+DEATHS, INJURED = "كم عدد القتلى؟", "كم عدد الجرحى؟"
+
+
+@pytest.mark.parametrize("sentence, deaths, injured", [
+    ("أسفر الحريق عن 15 قتيلاً و33 جريحاً", ["15"], ["33"]),  # the noun after the number
+    ("أعلنت الشرطة مقتل 15 شخصاً وإصابة 33 آخرين", ["15"], ["33"]),  # the verbal noun before it
+    ("قُتل 15 وأصيب 33 في الانفجار", ["15"], ["33"]),  # coordinated verbs, each its own figure
+    ("أصيب 33 آخرون وقُتل 15 في الانفجار", ["15"], ["33"]),
+    ("ارتفع عدد الضحايا إلى 12", ["12"], []),
+    ("لقي 7 أشخاص حتفهم في الحادث", ["7"], []),
+    ("ارتفعت حصيلة الوفيات إلى 20 حالة", ["20"], []),
+    ("استشهد 3 مسعفين خلال القصف", ["3"], []),
+    ("نُقل 40 مصاباً إلى المستشفيات", [], ["40"]),
+    ("انقلبت حافلة تقل 40 راكباً على الطريق", [], []),  # passengers are no toll
+    ("احتاجت فرق الإطفاء 6 ساعات للسيطرة على النيران", [], []),
+    ("أودى الحادث بحياة 7 أشخاص", ["7"], []),
+    ("أسفر عن سقوط 12 قتيلا وإصابة 40 بجروح", ["12"], ["40"]),
+    ("بلغت حصيلة الضحايا 20 قتيلا و50 جريحا", ["20"], ["50"]),
+    ("توفي 2 متأثرين بجراحهما", ["2"], []),
+    ("لا يزال 5 أشخاص في عداد المفقودين", [], []),
+    ("At least 12 people died and 30 were injured", ["At least 12"], ["30"]),
+    ("Twelve people were killed and 30 injured", ["Twelve"], ["30"]),
+])
+def test_a_figure_counts_its_own_noun(sentence, deaths, injured):
+    assert _values(DEATHS, sentence) == deaths
+    assert _values(INJURED, sentence) == injured
+
+
+def test_missing_counted_among_the_missing():
+    assert _values("كم عدد المفقودين؟", "لا يزال 5 أشخاص في عداد المفقودين") == ["5"]
+
+
+def test_the_counted_noun_and_the_party_come_from_the_question():
+    s = "قُتل 4 أطفال و3 نساء في القصف، فيما قُتل 12 من عناصر الشرطة"
+    assert _values("كم طفلاً قُتل؟", s) == ["4"]
+    assert _values("كم عدد قتلى الشرطة؟", s) == ["12"]
+    assert _values("كم راكباً كانت تقل الحافلة؟", "انقلبت حافلة تقل 40 راكباً على الطريق") == ["40"]
+    assert _values("كم منزلاً دمرت الفيضانات؟", "وإن 200 منزل دمرت بالكامل") == ["200"]
+    # a noun the vocabulary does not know is matched as written
+    assert _values("كم مولداً تعطل؟", "تعطل 5 مولدات و3 مضخات") == ["5"]
+    assert _values("كم مضخة تعطلت؟", "تعطل 5 مولدات و3 مضخات") == ["3"]
+    assert _values("كم سيارة إسعاف وصلت؟", "تعطل 5 مولدات و3 مضخات") == []
+
+
+def test_a_party_named_by_initials_or_by_a_generic_noun():
+    s = "قتل 9 من عناصر قوات الدفاع المدني"
+    assert _values("كم عدد قتلى قدم؟", s) == ["9"]
+    assert _values("كم عدد قتلى قدم؟", "قتل 9 من عناصر الشرطة") == []
+
+
+def test_how_long_is_not_how_many():
+    s = "استمرت عمليات الإنقاذ 3 أيام وانتشلت 17 جثة"
+    assert _values("كم يوماً استمرت عمليات الإنقاذ؟", s) == ["3"]
+    assert "3" not in _values("كم عدد الضحايا؟", s)
+
+
+def _claim(doc: str, number: float | None, qualifier: str = "", high: float | None = None, value: str = "",
+           published: dt.date | None = None, sentence: str = "") -> Claim:
+    return Claim(Source(doc, f"{doc}.txt"), "", sentence, value, 0, 0, doc, number=number, qualifier=qualifier,
+                 high=high, published=published)
+
+
+@pytest.mark.parametrize("a, b, agreement", [
+    ((60, "more than"), (75, ""), "agree"), ((60, "more than"), (40, ""), "differ"),
+    ((None, "dozens"), (40, ""), "agree"), ((None, "dozens"), (800, "more than"), "differ"),
+    ((3500, "about"), (None, "thousands"), "agree"), ((3500, "about"), (2000, ""), "differ"),
+    ((20, "between", 30), (25, ""), "agree"), ((20, "between", 30), (31, ""), "differ"),
+])
+def test_numbers_compare_as_ranges(a, b, agreement):
+    assert compare([_claim("x", *a), _claim("y", *b)]) == agreement
+
+
+def test_dates_compare_as_days():
+    friday = dt.date(2025, 3, 14)
+    assert resolve_date("صباح اليوم الجمعة", friday) == friday
+    assert resolve_date("أمس الجمعة", dt.date(2025, 3, 15)) == friday
+    assert resolve_date("الخميس الماضي", dt.date(2025, 3, 15)) == dt.date(2025, 3, 13)
+    assert resolve_date("14 آذار/مارس 2025") == friday
+    assert resolve_date("14/03/2025") == friday
+    assert resolve_date("الخميس الماضي") == 3  # a Thursday, which one unknown
+    today = _claim("x", None, value="صباح اليوم الجمعة", published=friday)
+    yesterday = _claim("y", None, value="أمس الجمعة", published=dt.date(2025, 3, 15))
+    assert compare([today, yesterday], "date") == "agree"
+    assert compare([today, _claim("z", None, value="أمس", published=friday)], "date") == "differ"
+    thursday = _claim("t", None, value="الخميس الماضي")
+    assert compare([thursday, _claim("u", None, value="20 كانون الثاني 2022")], "date") == "agree"
+    assert compare([thursday, _claim("u", None, value="اليوم الاثنين", published=friday)], "date") == "differ"
+
+
+def test_places_and_names_by_containment():
+    assert compare([_claim("x", None, value="سوق أريحا"), _claim("y", None, value="أريحا")], "place") == "agree"
+    assert compare([_claim("x", None, value="حمص"), _claim("y", None, value="حماة")], "place") == "differ"
+
+
+def test_yes_no_statements_agree_unless_denied():
+    said = _claim("x", None, sentence="وأكدت المصادر مقتل مدير المصنع")
+    also = _claim("y", None, sentence="بينهم مدير المصنع")
+    denied = _claim("z", None, sentence="ونفت الشركة مقتل مدير المصنع")
+    assert compare([said, also], "yesno") == "agree"
+    assert compare([said, denied], "yesno") == "differ"
