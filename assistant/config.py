@@ -24,6 +24,7 @@ class Config:
     eval_dir: Path | None = None  # None = ../shared/eval beside the repository
     top_k: int = 5  # passages a search returns
     answer_k: int = 8  # passages an answer may cite
+    max_history: int = 20  # earlier questions of a conversation a follow-up may draw on
     max_results: int = 100  # the most any interface returns for one question
     max_passage_chars: int = 700
     overlap_sentences: int = 0

@@ -196,3 +196,14 @@ def test_cli_search_is_answered_by_the_running_server(server, monkeypatch, tmp_p
     record = json.loads(result.stdout)
     direct = httpx.post(url + "/api/v1/search", json={"query": "عدد القتلى في الهجوم", "k": 3}, auth=READER).json()
     assert record == direct
+
+
+def test_ask_history_makes_the_question_a_follow_up(api, server):
+    from assistant.answer import answer_question
+
+    searcher = Searcher(load_index(server[1] / "index"), FakeEmbedder())
+    first, second = "كم عدد القتلى في الهجوم؟", "وماذا عن الجرحى؟"
+    want = answer_question(searcher, second, 4, previous=[first]).to_dict()
+    assert want != answer_question(searcher, second, 4).to_dict()  # the history matters here
+    r = api.post("/ask", json={"question": second, "k": 4, "history": [first]}, auth=READER)
+    assert r.status_code == 200 and r.json() == json.loads(json.dumps(want, ensure_ascii=False))

@@ -238,3 +238,21 @@ def test_example_questions_come_from_the_collection(service, tmp_path, fake_embe
     other = UIService(Config(index_dir=tmp_path / "index2", uploads=0), embedder=fake_embedder)
     assert other.examples() == ["متى افتتح الجسر؟"]
     assert buttons(other) == ["متى افتتح الجسر؟", "متى افتتح الجسر؟"]  # the search tab's and the chat's
+
+
+def test_chat_asks_each_question_with_the_earlier_ones_as_typed(service, monkeypatch):
+    """The chat is a conversation: each answer gets the earlier questions (unescaped), oldest first."""
+    seen = []
+    real = service.answer
+
+    def answer(question, k=None, previous=()):
+        seen.append((question, list(previous)))
+        return real(question, k, previous)
+
+    monkeypatch.setattr(service, "answer", answer)
+    history, *_ = service.chat("كم عدد القتلى <في> الهجوم؟", [])
+    history, *_ = service.chat("وماذا عن الجرحى؟", history)
+    service.chat("ومتى؟", history)
+    assert seen == [("كم عدد القتلى <في> الهجوم؟", []),
+                    ("وماذا عن الجرحى؟", ["كم عدد القتلى <في> الهجوم؟"]),
+                    ("ومتى؟", ["كم عدد القتلى <في> الهجوم؟", "وماذا عن الجرحى؟"])]

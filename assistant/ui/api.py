@@ -9,7 +9,6 @@ the records are those of the CLI's ``--json`` (``records.search_record``, ``Answ
 
 # No `from __future__ import annotations`: FastAPI reads these signatures (closures) at run time.
 
-import inspect
 import logging
 import shutil
 import tempfile
@@ -47,7 +46,6 @@ log = logging.getLogger(__name__)
 
 STATUS = ((AccessError, 403), (UnknownDocumentError, 404), (NotReadyError, 503), (IndexBusyError, 409),
           (IndexStateError, 409), (QueryError, 400), (SourceError, 400), (ConfigError, 400), (CorpusError, 400))
-MAX_HISTORY = 20
 
 
 class SearchRequest(BaseModel):
@@ -125,10 +123,9 @@ def api_app(service: UIService) -> FastAPI:
         from ..answer import answer_question
 
         question = check_query(body.question, config.max_query_chars)
-        history = [check_query(q, config.max_query_chars) for q in body.history[-MAX_HISTORY:] if q.strip()]
+        history = [check_query(q, config.max_query_chars) for q in body.history[-config.max_history:] if q.strip()]
         k = min(body.k or config.answer_k, config.max_results)
-        kwargs = {"previous": history} if "previous" in inspect.signature(answer_question).parameters else {}
-        return answer_question(service.current(), question, k, **kwargs).to_dict()
+        return answer_question(service.current(), question, k, previous=history).to_dict()
 
     @app.get("/documents", summary="The documents of the collection")
     def documents(user: Annotated[User, Depends(signed_in)]) -> dict:

@@ -50,7 +50,7 @@ def layout(service):
             with gr.Tab("البحث (search)", id="search"):
                 with gr.Row():
                     question = gr.Textbox(label="السؤال (question)", rtl=True, lines=1, scale=4,
-                                          placeholder="مثال: كم عدد قتلى قوات سوريا الديمقراطية؟",
+                                          placeholder="اكتب سؤالك بالعربية أو بالإنجليزية (Arabic or English)",
                                           elem_id="search-question")
                     k = gr.Slider(1, 20, value=service.config.top_k, step=1, scale=1,
                                   label="عدد النتائج (results)", elem_id="search-k")

@@ -6,6 +6,7 @@ library errors as friendly Arabic text. ``layout`` wires them to Gradio; ``serve
 
 from __future__ import annotations
 
+import html
 import logging
 import threading
 from collections.abc import Callable
@@ -208,10 +209,12 @@ class UIService:
                 f'<p class="cite-pos">{esc(meta)}</p>'
                 f"{document_html(doc.text, start, end, question=question or '', span=span)}</div>")
 
-    def answer(self, question: str, k: int | None = None):
+    def answer(self, question: str, k: int | None = None, previous: list[str] | tuple = ()):
+        """The cited answer; ``previous``: the conversation's earlier questions, oldest first (a
+        follow-up keeps what they asked unless it says it anew)."""
         from ..answer import answer_question
 
-        return answer_question(self.current(), question, k or self.config.answer_k)
+        return answer_question(self.current(), question, k or self.config.answer_k, previous=previous)
 
     def chat(self, question: str, history: list | None):
         """Append the question and its cited answer to the conversation."""
@@ -219,8 +222,11 @@ class UIService:
         message = self.problem(question)
         if message:
             return history, question, message_html(message)
+        # The chat shows the questions escaped; the earlier ones, as typed, make it a conversation.
+        previous = [html.unescape(m["content"]) for m in history
+                    if isinstance(m, dict) and m.get("role") == "user" and isinstance(m.get("content"), str)]
         try:
-            answer = self.answer(question.strip())
+            answer = self.answer(question.strip(), previous=previous[-self.config.max_history:])
         except AssistantError as exc:
             return history, question, message_html(friendly(exc))
         history += [{"role": "user", "content": esc(question.strip())},
