@@ -64,7 +64,7 @@ def find(cache_root: Path, index_dir: Path) -> Server | None:
         rec = json.loads(_file(cache_root, index_dir).read_text(encoding="utf-8"))
         server = Server(str(rec["url"]).rstrip("/"), int(rec["pid"]), bool(rec.get("sign_in")))
         os.kill(server.pid, 0)  # raises when the process is gone
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, OverflowError):
         return None
     return server
 

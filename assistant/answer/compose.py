@@ -105,6 +105,23 @@ class Answer:
                 "claims": [c.to_dict() for c in self.claims], "agreement": self.agreement,
                 "passages": [h.to_dict() for h in self.hits]}
 
+    @classmethod
+    def from_dict(cls, d: dict) -> Answer:
+        """The answer a ``to_dict`` record describes (a server's, for the instant CLI)."""
+        hits = tuple(Hit.from_dict(h) for h in d.get("passages", ()))
+        sentences = tuple(AnswerSentence(s["text"], int(s["citation"]), int(s["start"]), int(s["end"]),
+                                         int(s["span"]["start"]), int(s["span"]["end"]), hits[int(s["citation"]) - 1])
+                          for s in d.get("answer", ()))
+        claims = []
+        for c in d.get("claims", ()):
+            source = Source.from_dict(c["source"])
+            also = tuple(Reprint(Source.from_dict(r["source"]), int(r["start"]), int(r["end"]))
+                         for r in c.get("also", ()))
+            claims.append(Claim(source, c["speaker"], c["sentence"], c["value"], int(c["start"]), int(c["end"]),
+                                source.doc_id, int(c["value_span"]["start"]), int(c["value_span"]["end"]),
+                                c.get("number"), c.get("qualifier", ""), c.get("date", ""), also, c.get("high")))
+        return cls(d["question"], sentences, tuple(claims), d.get("agreement", "none"), hits)
+
 
 @dataclass
 class _Candidate:

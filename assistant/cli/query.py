@@ -147,9 +147,10 @@ def search(question, top_k, batch, as_json, method, docs, outlets, since, until,
 @click.option("--previous", "previous", multiple=True, metavar="QUESTION",
               help="An earlier question of the conversation (repeatable, oldest first): a follow-up keeps "
                    "what it asked unless it says it anew.")
+@local_option
 @index_option
 @model_option
-def ask(question, top_k, as_json, previous, index_dir, model_path) -> None:
+def ask(question, top_k, as_json, previous, local, index_dir, model_path) -> None:
     """Answer a question with cited sentences from the sources, and show where they differ.
 
     \b
@@ -161,12 +162,19 @@ def ask(question, top_k, as_json, previous, index_dir, model_path) -> None:
     from ..search import check_query, open_searcher
     from .render import answer_text
 
-    cfg = config(index_dir=index_dir, model_path=model_path, answer_k=top_k)
+    cfg = config(index_dir=index_dir, model_path=model_path, answer_k=top_k, remote=0 if local else None)
     check_query(question, cfg.max_query_chars)  # fail before loading the model
     for earlier in previous:
         check_query(earlier, cfg.max_query_chars)
+    record = _from_server(cfg, "ask", {"question": question, "k": cfg.answer_k, "history": list(previous)})
+    if record is not None:
+        from ..answer.compose import Answer
+
+        click.echo(json.dumps(record, ensure_ascii=False) if as_json else answer_text(Answer.from_dict(record)))
+        return
     answer = answer_question(open_searcher(cfg), question, cfg.answer_k, previous=list(previous))
     click.echo(json.dumps(answer.to_dict(), ensure_ascii=False) if as_json else answer_text(answer))
+    _tip(cfg)
 
 
 COMMANDS = (search, ask)

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from .. import remote
 from ..access import Access
 from ..config import Config
 from .gate import Gate
@@ -134,6 +135,18 @@ def serve(config: Config, access: Access, host: str = "127.0.0.1", port: int = 7
     if stop is not None:
         threading.Thread(target=lambda: (stop.wait(), setattr(server, "should_exit", True)), daemon=True).start()
 
+    announced: list[Path] = []
+
+    def ready() -> None:
+        # From now on `assistant search/ask` on this index ask this server (remote.py).
+        local = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+        try:
+            announced.append(remote.announce(config.cache_root, config.index_dir,
+                                             f"http://{local}:{port}", access.sign_in))
+        except OSError as exc:  # a read-only cache: the CLI then loads the model itself
+            log.warning("cannot announce the server to the command line (%s)", exc)
+        announce("model loaded: search and ask are ready")
+
     def boot() -> None:
         try:
             while not (gate.started.is_set() and answers(host, port)):  # said only once it is true
@@ -141,8 +154,7 @@ def serve(config: Config, access: Access, host: str = "127.0.0.1", port: int = 7
                     return
                 time.sleep(0.05)
             announce(f"serving on http://{host}:{port} (Ctrl+C to stop)")
-            service = UIService(config, access=access, background=True,
-                                on_ready=lambda: announce("model loaded: search and ask are ready"))
+            service = UIService(config, access=access, background=True, on_ready=ready)
             gate.install(make_app(service, build_app(service), host, port))
             _sweep_uploads(config)
             service.start_loading()
@@ -151,7 +163,11 @@ def serve(config: Config, access: Access, host: str = "127.0.0.1", port: int = 7
             server.should_exit = True
 
     threading.Thread(target=boot, name="boot", daemon=True).start()
-    server.run()
+    try:
+        server.run()
+    finally:
+        for path in announced:
+            remote.withdraw(path)
 
 
 def _sweep_uploads(config: Config) -> None:
