@@ -70,16 +70,54 @@ def cold_start(index_dir: Path, question: str, repeats: int, graph: bool = False
     return median([r[0] for r in runs]), median([r[1] for r in runs])
 
 
+def server_first_answer(index_dir: Path, question: str, timeout: float = 600) -> float:
+    """Seconds from starting `assistant serve` on ``index_dir`` to its first /api/v1/search answer
+    (503 "still loading" until the model is up)."""
+    import socket
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    t0 = time.perf_counter()
+    cmd = [sys.executable, "-m", "assistant", "serve", "--index", str(index_dir), "--port", str(port)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    body = json.dumps({"query": question, "k": 5}).encode()
+    try:
+        while time.perf_counter() - t0 < timeout:
+            try:
+                req = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/search", data=body,
+                                             headers={"Content-Type": "application/json"})
+                with urllib.request.urlopen(req, timeout=30) as r:
+                    if r.status == 200:
+                        return time.perf_counter() - t0
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.1)
+        return float("nan")
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
 def build_and_time(corpus, embedder, tmp: Path, repeats: int, doc_rate: float | None) -> tuple[Path, float]:
     """Build the corpus index; passages/s. With ``doc_rate`` the embedding is not redone: the
-    indexing is timed with cached vectors and the embedding time added from the measured rate."""
+    indexing is timed with cached vectors (passages and sentences) and the embedding time of the
+    passages added from the measured rate."""
     from assistant.decode import sha256_text
     from assistant.store import build_index
 
     reuse = {}
-    if doc_rate:
-        vecs = cached_vectors(embedder, "documents", [p.text for p in corpus.passages])
-        reuse = {sha256_text(p.text): v for p, v in zip(corpus.passages, vecs, strict=True)}
+    if doc_rate:  # passages and their sentences (embedded at build time too) from the embedding cache
+        from assistant.sentences import SentenceIndex
+
+        docs = {d.doc_id: d for d in corpus.docs}
+        sentences = [docs[corpus.passages[i].doc_id].text[a:b]
+                     for i, a, b in SentenceIndex.spans_of(corpus.passages, docs).tolist()]
+        texts = [p.text for p in corpus.passages] + sentences
+        vecs = cached_vectors(embedder, "documents", texts)
+        reuse = {sha256_text(t): v for t, v in zip(texts, vecs, strict=True)}
     times = []
     for i in range(repeats):
         index_dir = tmp / f"{corpus.name.replace(' ', '-')}-{i}"
@@ -202,6 +240,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="repeats for builds, cold starts, throughput")
     parser.add_argument("--doc-sample", type=int, default=48, help="pooled passages timed per embedding run")
     parser.add_argument("--batch", type=int, default=200, help="questions in the search_many batch")
+    parser.add_argument("--light", action="store_true",
+                        help="the seeds index only, no quality tables (the AVX2 run: quality is kernel-independent)")
     parser.add_argument("--no-avx2", action="store_true",
                         help="skip the second run with the kernels restricted to AVX2 (a child process)")
     args = parser.parse_args()
@@ -248,7 +288,8 @@ def main() -> None:
         print("\n| corpus | passages | build passages/s | query p50 ms | query p95 ms | eager query p50 ms "
               "| cold start s | peak RSS MiB |\n|---|---|---|---|---|---|---|---|")
         indexes, evidence_cost = {}, {}
-        for corpus, rate in ((seeds, None), (pooled, rates[f"ours {ours.precision}"])):
+        corpora = ((seeds, None),) if args.light else ((seeds, None), (pooled, rates[default]))
+        for corpus, rate in corpora:
             folder, pps = build_and_time(corpus, ours, Path(tmp), args.repeats if rate is None else 1, rate)
             index = load_index(folder.parent / folder.name)
             indexes[corpus.name] = index
@@ -265,6 +306,9 @@ def main() -> None:
                 cold = f"{cold_s:.1f} (with the compiled path: {cold_g:.1f}) | {rss:.0f} ({rss_g:.0f})"
             print(f"| {corpus.name} | {len(corpus.passages)} | {pps:.1f} | {median(ms):.0f} "
                   f"| {percentile(ms, 0.95):.0f} | {median(lat['eager']):.0f} | {cold} |", flush=True)
+            if corpus is seeds:
+                first = median([server_first_answer(folder, questions[0]) for _ in range(args.repeats)])
+                print(f"(seeds: `assistant serve` start to its first answer over HTTP: {first:.1f} s)", flush=True)
         if rate:
             print(f"(pooled build: indexing timed in full, embedding at the measured {rate:.2f} passages/s)")
         for name, (now, before) in evidence_cost.items():
@@ -272,11 +316,13 @@ def main() -> None:
                   f"evidence spans, reprint folding) vs {before:.1f} ms without, in the same run: "
                   f"{now - before:+.1f} ms")
 
-        index = indexes["pooled eval"]
+        index = indexes[corpora[-1][0].name]
         batch_per_q, single = batch_vs_single(Searcher(index, server_emb), pooled, args.batch)
-        print(f"\nsearch_many, {args.batch} pooled questions in one call: {batch_per_q:.1f} ms per question; "
-              f"one question alone (same run, server path): p50 {single:.1f} ms; "
+        print(f"\nsearch_many on the {corpora[-1][0].name} index, {args.batch} pooled questions in one call: "
+              f"{batch_per_q:.1f} ms per question; one question alone (same run, server path): p50 {single:.1f} ms; "
               f"ratio {batch_per_q / single:.2f}", flush=True)
+        if args.light:
+            return light_end(rates, cosine, args, default, ours, fp32)
         searchers = {name: Searcher(index, e) for name, e in emb.items()}
         if have_graph:
             searchers[f"ours {fast.precision} + compiled query path"] = Searcher(index, fast)
@@ -342,12 +388,39 @@ def main() -> None:
         q = base_dense if p == "baseline" else mrr[p][1] if p in mrr else float("nan")
         print(f"| {'baseline: sentence-transformers fp32 defaults' if name == 'baseline' else name} "
               f"| {r:.2f} | {r / rates['baseline']:.2f}x | {cosine[name]:.4f} | {q:.3f} |")
+    print("\nseeds_qa evidence@1 / @5 on the seeds index, per variant (documents and questions in it):")
+    for name, e in {default: ours, "ours fp32": fp32}.items():
+        r = seeds_evidence(e)
+        print(f"  {name}: {r.rate(1):.3f} / {r.rate(5):.3f}", flush=True)
     print(f"\npeak RSS of this benchmark process ({len(emb) + 1} models loaded): {peak_rss_mib():.0f} MiB", flush=True)
     if not args.no_avx2 and not restricted and cpu_class().startswith("avx512"):
         print("\n=== the same benchmark with the kernels restricted to AVX2 (an AVX2 machine), in a child process ===",
               flush=True)
         env = {**os.environ, "ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2"}
-        subprocess.run([sys.executable, __file__, "--no-avx2", *sys.argv[1:]], env=env, check=False)
+        subprocess.run([sys.executable, __file__, "--no-avx2", "--light", *sys.argv[1:]], env=env, check=False)
+
+
+def light_end(rates, cosine, args, default, ours, fp32) -> None:
+    """The rest of a ``--light`` run: document embedding against the baseline, seeds_qa evidence."""
+    print(f"\nBuild side: document embedding, {args.doc_sample} pooled passages, median of {args.repeats}")
+    print("| variant | passages/s | vs baseline | cosine to baseline |\n|---|---|---|---|")
+    for name, r in rates.items():
+        label = "baseline: sentence-transformers fp32 defaults" if name == "baseline" else name
+        print(f"| {label} | {r:.2f} | {r / rates['baseline']:.2f}x | {cosine[name]:.4f} |")
+    print("\nseeds_qa evidence@1 / @5 on the seeds index:")
+    for name, e in {default: ours, "ours fp32": fp32}.items():
+        if name == default or e is not ours:
+            r = seeds_evidence(e)
+            print(f"  {name}: {r.rate(1):.3f} / {r.rate(5):.3f}", flush=True)
+    print(f"\npeak RSS of this benchmark process: {peak_rss_mib():.0f} MiB", flush=True)
+
+
+def seeds_evidence(embedder):
+    """seeds_qa on the seed articles (``assistant eval-suite``'s first evidence run) with this embedder."""
+    from assistant.evaluate import EVIDENCE_SET, find_eval_dir, load_evidence_queries, run_evidence
+
+    queries = load_evidence_queries(find_eval_dir() / EVIDENCE_SET / "queries.jsonl")
+    return run_evidence(EVIDENCE_SET, [ROOT / "seeds"], queries, embedder)
 
 
 def batch_vs_single(searcher, corpus, n: int) -> tuple[float, float]:
