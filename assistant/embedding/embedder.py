@@ -234,6 +234,7 @@ class OpenVINOEmbedder:
         from .model_store import default_cache_dir
         from .openvino_runtime import Artifacts, OpenVINOModel, convert_in_subprocess
 
+        _prefer_passive_waits()  # for PyTorch, should this process load it later (the conversion child does)
         self.folder = resolve_model_path(model_path)
         self.precision = resolve_precision(precision)
         self.model_id, self.weights_hash = _identify(self.folder)
