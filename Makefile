@@ -50,7 +50,7 @@ eval: model  ## retrieval quality on ../shared/eval (see README)
 
 SCALE_N ?= 1000000
 
-bench: model  ## speed, memory and quality benchmarks (seeds, pooled eval, SCALE_N=1000000 passages; ~40 min)
+bench: model  ## speed, memory and quality benchmarks (seeds, pooled eval, SCALE_N=1000000 passages and its segments; ~70 min)
 	$(PY) benchmarks/bench_core.py
 	$(PY) benchmarks/bench_perf.py
 	$(PY) benchmarks/bench_scale.py --n $(SCALE_N)

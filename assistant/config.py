@@ -40,6 +40,8 @@ class Config:
     uploads: int = 1  # 0 = no upload panel in the UI (ASSISTANT_UPLOADS=0)
     upload_max_mb: int = 20  # per uploaded file
     upload_max_files: int = 20  # per upload
+    ray_block: int = 256  # --ray: texts per block sent to a worker (the unit of checkpointing)
+    ray_min_texts: int = 1024  # --ray: jobs with fewer texts to embed are embedded locally
 
     @classmethod
     def from_env(cls, **overrides) -> Config:

@@ -233,7 +233,8 @@ def _append(index_dir: Path, stored: _Stored, new: dict[str, _Entry], embedder, 
                    extra={k: {"origin": e.origin} for k, e in new.items() if e.origin}, show_progress=show_progress)
     segments = [(name, sorted(deleted[name])) for name, _, _ in stored.segments]
     if data.passages:
-        segments.append((write_segment_safely(index_dir, data), []))
+        size = stored.manifest["counts"]["passages"] + len(data.passages)
+        segments.append((write_segment_safely(index_dir, data, size), []))
     base = {**stored.manifest, "source_roots": roots, "examples": list(examples)}
     counts = read_manifest(index_dir, commit(index_dir, segments, base=base))["counts"]
     return auto_merge(index_dir) or counts

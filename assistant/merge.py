@@ -67,7 +67,8 @@ def merge(index_dir: Path, picks: list[int]) -> dict:
     segments = [(e["name"], e["deleted"]) for i, e in enumerate(entries) if i not in picks]
     if data.passages:
         # The merged segment takes the place of the first merged one (row order stays close to insertion order).
-        segments.insert(min(picks), (write_segment_safely(index_dir, data), []))
+        name = write_segment_safely(index_dir, data, manifest["counts"]["passages"])
+        segments.insert(min(picks), (name, []))
     if not segments:
         raise IndexStateError(f"merging would leave {index_dir} empty")
     return read_manifest(index_dir, commit(index_dir, segments, base=manifest))["counts"]

@@ -24,7 +24,7 @@ import numpy as np
 
 from .chunk import chunk_document
 from .decode import make_document, sha256_text
-from .dense import DenseIndex
+from .dense import FLAT_MAX, DenseIndex
 from .embedding.cache import embed_missing
 from .jsonl import iter_jsonl, write_jsonl
 from .lexical import Postings, analyze_texts
@@ -34,6 +34,7 @@ from .sentences import VECTORS as SENTENCE_VECTORS
 from .sentences import SentenceIndex
 
 TABLE = "segment.json"
+SEGMENT_FLAT_MAX = 4096  # in an index of more than dense.FLAT_MAX passages (see write_segment)
 PREFIX = "seg-"
 
 
@@ -94,8 +95,15 @@ def prepare(docs: list[Document], embedder, settings, *, reuse: dict | None = No
     return SegmentData(rows, passages, vectors, sentences, Postings.from_tokens(tokens))
 
 
-def write_segment(index_dir: Path, data: SegmentData, versions: dict) -> str:
-    """Write ``data`` as a new segment folder of ``index_dir``; returns its name."""
+def write_segment(index_dir: Path, data: SegmentData, versions: dict, index_size: int = 0) -> str:
+    """Write ``data`` as a new segment folder of ``index_dir``; returns its name.
+
+    Args:
+        index_size: passages in the whole index once this segment is in it. An index small enough
+            for exact search keeps every segment exact; in a larger one, whose search is
+            approximate anyway, a segment beyond ``SEGMENT_FLAT_MAX`` gets an inverted file too
+            (an exact scan of tens of thousands of vectors would cost more than the big segment's search).
+    """
     name = f"{PREFIX}{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     tmp = index_dir / f".tmp-{name}"
     tmp.mkdir(parents=True)
@@ -103,7 +111,8 @@ def write_segment(index_dir: Path, data: SegmentData, versions: dict) -> str:
     write_jsonl(tmp / "documents.jsonl", data.rows)
     write_jsonl(tmp / "passages.jsonl", (p.to_dict() for p in data.passages))
     np.save(tmp / "vectors.npy", np.ascontiguousarray(data.vectors, np.float32), allow_pickle=False)
-    dense = DenseIndex.build(data.vectors)
+    big_index = index_size > FLAT_MAX
+    dense = DenseIndex.build(data.vectors, flat_max=SEGMENT_FLAT_MAX if big_index else None)
     dense.save(tmp / "dense.faiss")
     data.postings.save(tmp / "bm25")
     if data.sentences is not None:

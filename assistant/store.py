@@ -149,10 +149,10 @@ def new_manifest(embedder, settings: BuildSettings, source_roots: list[str], exa
             "source_roots": list(source_roots), "examples": list(examples)}
 
 
-def write_segment_safely(index_dir: Path, data) -> str:
+def write_segment_safely(index_dir: Path, data, index_size: int = 0) -> str:
     """``segments.write_segment``; a failed write (disk full, ...) removes its partial folder."""
     try:
-        return write_segment(index_dir, data, expected_versions())
+        return write_segment(index_dir, data, expected_versions(), index_size)
     except OSError as exc:
         for tmp in index_dir.glob(f".tmp-{SEGMENT_PREFIX}*"):  # the partial segment; nothing live
             shutil.rmtree(tmp, ignore_errors=True)

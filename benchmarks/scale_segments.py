@@ -109,6 +109,7 @@ def run(n: int, adds: int, texts: list[str], vectors: np.ndarray, queries: list[
         timed_queries: int = 30) -> None:
     from assistant import merge
     from assistant.corpus import add_paths, remove_documents
+    from assistant.lock import index_lock
     from assistant.search import Searcher
     from assistant.store import load_index
 
@@ -144,38 +145,50 @@ def run(n: int, adds: int, texts: list[str], vectors: np.ndarray, queries: list[
                 results[policy].append((wall - embedder.seconds, w / size))
                 print(f"| {i + 1} | {policy} | {segs} | {wall:.2f} | {embedder.seconds:.2f} "
                       f"| {wall - embedder.seconds:.2f} | {w / 2**20:.1f} | {100 * w / size:.2f}% |", flush=True)
-        merge.MERGE_FACTOR, merge.MAX_SEGMENTS = saved
         for policy, rows in results.items():
             beyond = [r[0] for r in rows]
             print(f"{policy}: add beyond embedding median {median(beyond):.2f} s, max {max(beyond):.2f} s; "
                   f"written median {100 * median([r[1] for r in rows]):.2f}%, max {100 * max(r[1] for r in rows):.2f}%")
-        index = nomerge
-        before = files_of(index)
-        t_remove, _ = timed(remove_documents, index, ["base-0000003"])
-        print(f"remove one document: {t_remove:.2f} s, {written(before, files_of(index)) / 1024:.0f} KiB written",
-              flush=True)
+        index = nomerge  # merges still off: it has adds + 1 segments
         t_reload, loaded = timed(load_index, index, loaded)
         segments = len(loaded.manifest["segments"])
         print(f"reload after the adds (base segment reused): {t_reload:.1f} s; {segments} segments, "
               f"{len(loaded.passages):,} passages", flush=True)
-        searcher = Searcher(loaded, embedder)
-        for q in queries[:5]:
-            searcher.search(q, 10)  # warm
-        print(f"\nSearch, query embedding excluded ({timed_queries} real questions)\n"
-              "| index | what | p50 ms | p95 ms |\n|---|---|---|---|")
-        base_searcher = Searcher(load_index(index_one), embedder)
-        for label, srch in ((f"{segments} segments", searcher), ("1 segment (the base alone)", base_searcher)):
-            for method in ("hybrid", "dense", "bm25"):
-                ms = [timed(srch.search, q, 10, method=method)[0] * 1000 for q in queries[:timed_queries]]
-                print(f"| {label} | Searcher.search, {method} | {median(ms):.1f} | {np.percentile(ms, 95):.1f} |")
-            idx = srch.index
-            ms = [timed(idx.dense.search, v, 50)[0] * 1000 for v in qvecs[:timed_queries]]
-            print(f"| {label} | index only: dense top-50 | {median(ms):.1f} | {np.percentile(ms, 95):.1f} |")
-            ms = [timed(lambda q=q, i=idx: (i.lexical.scores(q), i.lexical.match_share(q)))[0] * 1000
-                  for q in queries[:timed_queries]]
-            print(f"| {label} | index only: BM25 scores + match share | {median(ms):.1f} "
-                  f"| {np.percentile(ms, 95):.1f} |", flush=True)
+        search_table(Searcher(loaded, embedder), Searcher(load_index(index_one), embedder), segments,
+                     queries[:timed_queries], qvecs[:timed_queries])
+        del loaded
+        before = files_of(index)
+        t_remove, _ = timed(remove_documents, index, ["base-0000003"])
+        print(f"\nremove one document ({segments} segments, merges off): {t_remove:.2f} s, "
+              f"{written(before, files_of(index)) / 1024:.0f} KiB written", flush=True)
+        merge.MERGE_FACTOR, merge.MAX_SEGMENTS = saved
+        before = files_of(index)
+        with index_lock(index):
+            t_merge, counts = timed(merge.auto_merge, index)
+        print(f"the automatic merge the next change would run (default policy): {t_merge:.1f} s, "
+              f"{written(before, files_of(index)) / 2**20:.1f} MiB written, "
+              f"{counts['segments'] if counts else segments} segments after", flush=True)
     print(f"peak RSS of this process: {peak_rss_mib():.0f} MiB; {machine()}")
+
+
+def search_table(many, one, segments: int, queries: list[str], qvecs: np.ndarray) -> None:
+    """p50/p95 of the same questions on the segmented index and on its base segment alone,
+    alternating the two question by question (a shared machine's load then hits both alike)."""
+    print(f"\nSearch, query embedding excluded ({len(queries)} real questions, alternating the two indexes)\n"
+          "| index | what | p50 ms | p95 ms |\n|---|---|---|---|")
+    labels = (f"{segments} segments", "1 segment (the base alone)")
+    steps = [(f"Searcher.search, {m}", lambda s, q, v, m=m: s.search(q, 10, method=m))
+             for m in ("hybrid", "dense", "bm25")]
+    steps += [("index only: dense top-50", lambda s, q, v: s.index.dense.search(v, 50)),
+              ("index only: BM25 scores + match share",
+               lambda s, q, v: (s.index.lexical.scores(q), s.index.lexical.match_share(q)))]
+    for what, fn in steps:
+        ms: dict[str, list[float]] = {label: [] for label in labels}
+        for q, v in zip(queries, qvecs, strict=True):
+            for label, searcher in zip(labels, (many, one), strict=True):
+                ms[label].append(timed(fn, searcher, q, v)[0] * 1000)
+        for label in labels:
+            print(f"| {label} | {what} | {median(ms[label]):.1f} | {np.percentile(ms[label], 95):.1f} |", flush=True)
 
 
 def main() -> None:
