@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install model browser-deps index run test test-fast eval bench lint clean
+.PHONY: help install distributed model browser-deps index run test test-fast eval bench lint clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -17,6 +17,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)  ## create .venv and install the package (torch 2.13.0 CPU pinned)
+
+distributed: $(STAMP)  ## add the optional Ray extra (--ray); `make test` then runs its two-node cluster tests too
+	$(PY) -m pip install --quiet -e ".[test,distributed]"
 
 model: $(STAMP)  ## fetch, verify and cache the embedding model (skipped when ASSISTANT_MODEL_PATH is set)
 	@if [ -n "$$ASSISTANT_MODEL_PATH" ]; then echo "using $$ASSISTANT_MODEL_PATH"; else $(PY) -m assistant.embedding.model_store; fi
@@ -42,8 +45,8 @@ test: model browser-deps  ## run the whole test suite (unit, integration with th
 	$(BIN)/python -m playwright --version >/dev/null
 	$(BIN)/pytest -q
 
-test-fast: $(STAMP)  ## unit tests only (fake embedder, no model)
-	$(BIN)/pytest -q -m "not integration and not browser"
+test-fast: $(STAMP)  ## unit tests only (fake embedder, no model, no Ray cluster)
+	$(BIN)/pytest -q -m "not integration and not browser and not distributed"
 
 eval: model  ## retrieval quality on ../shared/eval (see README)
 	$(BIN)/assistant eval-suite

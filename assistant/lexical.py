@@ -15,6 +15,7 @@ tied scores, does not depend on how the index is segmented).
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from .normalize import analyze
 
 BM25_PARAMS = {"k1": 1.5, "b": 0.75, "method": "lucene"}
 FILES = ("terms.json", "indptr.npy", "rows.npy", "tfs.npy", "lengths.npy")
+RECENT_TERMS = 64  # terms whose live postings a LexicalIndex keeps at hand
 
 
 class Postings:
@@ -135,6 +137,9 @@ class LexicalIndex:
             positions = [np.arange(a, a + p.size, dtype=np.int64) for a, p in zip(starts, parts, strict=False)]
         self.positions = positions
         self.alive = [pos >= 0 for pos in positions]
+        self.whole = [bool(a.all()) for a in self.alive]
+        self._recent: dict[str, list] = {}
+        self._guard = threading.Lock()
         self._size = sum(int(a.sum()) for a in self.alive)
         total_len = sum(int(p.lengths[a].sum()) for p, a in zip(parts, self.alive, strict=True))
         avg = np.float64(total_len / self._size) if self._size else np.float64(1.0)
@@ -152,14 +157,26 @@ class LexicalIndex:
     def query_terms(self, query: str) -> list[str]:
         return analyze(query, stem=self.stem, stopwords=self.stopwords)
 
-    def _live_postings(self, term: str):
-        """Per part with live rows holding ``term``: (part number, its own rows, index rows, tfs)."""
+    def _live_postings(self, term: str) -> list[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
+        """Per part with live rows holding ``term``: (part number, its own rows, index rows, tfs).
+        The last few terms' are kept (the index never changes; a question asks for each term
+        several times: its scores, idf weights and match share)."""
+        found = self._recent.get(term)
+        if found is not None:
+            return found
+        found = []
         for i, (part, alive) in enumerate(zip(self.parts, self.alive, strict=True)):
             rows, tfs = part.postings(term)
-            if len(rows):
+            if len(rows) and not self.whole[i]:
                 keep = alive[rows]
                 rows, tfs = rows[keep], tfs[keep]
-                yield i, rows, self.positions[i][rows], tfs
+            if len(rows):
+                found.append((i, rows, self.positions[i][rows], tfs))
+        with self._guard:  # searches run in several threads (the UI)
+            self._recent[term] = found
+            while len(self._recent) > RECENT_TERMS:
+                self._recent.pop(next(iter(self._recent)))
+        return found
 
     def _df(self, term: str) -> int:
         return sum(len(rows) for _, rows, _, _ in self._live_postings(term))
@@ -170,16 +187,14 @@ class LexicalIndex:
     def scores(self, query: str) -> np.ndarray:
         """BM25 of every live row (a term repeated in the question counts each time, as in bm25s)."""
         out = np.zeros(self.size, np.float32)
-        idf_of: dict[str, float] = {}
         for term in self.query_terms(query):
-            if term not in idf_of:
-                df = self._df(term)
-                idf_of[term] = self._idf(df) if df else 0.0
-            if not idf_of[term]:
+            df = self._df(term)
+            if not df:
                 continue
+            idf = np.float32(self._idf(df))
             for i, rows, at, tfs in self._live_postings(term):
                 tf = tfs.astype(np.float32)
-                out[at] += (np.float32(idf_of[term]) * (tf / (self.norms[i][rows] + tf))).astype(np.float32)
+                out[at] += (idf * (tf / (self.norms[i][rows] + tf))).astype(np.float32)
         return out
 
     def term_weights(self, query: str) -> dict[str, float]:

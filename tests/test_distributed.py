@@ -20,8 +20,12 @@ import pytest
 from conftest import ROOT, SEEDS
 
 HAS_RAY = subprocess.run([sys.executable, "-c", "import ray"], capture_output=True).returncode == 0
-needs_ray = pytest.mark.skipif(not HAS_RAY,
-                               reason="Ray is not installed (pip install 'arabic-assistant[distributed]')")
+
+
+def needs_ray(test):
+    """Marked `distributed`; run where Ray is installed (make distributed; .ci/run does it)."""
+    skip = pytest.mark.skipif(not HAS_RAY, reason="Ray is not installed: make distributed")
+    return pytest.mark.distributed(skip(test))
 
 
 def _env(**extra) -> dict:
