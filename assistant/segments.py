@@ -154,7 +154,12 @@ def read_table(index_dir: Path, name: str) -> dict:
     """``segment.json`` of segment ``name``, its files checked for presence and size."""
     folder = index_dir / name
     try:
-        meta = json.loads((folder / TABLE).read_text("utf-8"))
+        stat = (folder / TABLE).stat()
+        key = (str(folder.resolve()), stat.st_mtime_ns, stat.st_size)
+        meta = _TABLES.get(key)
+        if meta is None:
+            meta = json.loads((folder / TABLE).read_text("utf-8"))
+            _remember(key, meta)
         files = meta["files"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise BadSegment(f"{name}/{TABLE} missing or unreadable") from exc
@@ -163,6 +168,19 @@ def read_table(index_dir: Path, name: str) -> dict:
         if not p.is_file() or p.stat().st_size != size:
             raise BadSegment(f"{name}/{file} missing or truncated")
     return meta
+
+
+_TABLES: dict[tuple, dict] = {}  # segments never change: a table read once (same file) is kept
+_TABLES_KEPT = 64
+
+
+def _remember(key: tuple, meta: dict) -> None:
+    _TABLES[key] = meta
+    while len(_TABLES) > _TABLES_KEPT:
+        try:
+            _TABLES.pop(next(iter(_TABLES)), None)
+        except (RuntimeError, StopIteration):  # another thread changed it meanwhile: it trims too
+            break
 
 
 def load_segment(index_dir: Path, name: str) -> Segment:
