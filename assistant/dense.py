@@ -17,7 +17,6 @@ import numpy as np
 FLAT_MAX = 50_000
 TRAIN_PER_LIST = 40  # k-means sample per cluster (FAISS warns below 39)
 SEED = 1234
-SMALL_PART = 8192  # exact segments up to this size are searched together (DenseView)
 TIE_SLACK = 16  # extra results asked of each segment, so equal scores at the k-th place rank by row
 
 
@@ -120,33 +119,22 @@ class DenseIndex:
 class DenseView(DenseIndex):
     """Several segments' dense indexes as one: a segment row's id is its index row (``positions``,
     -1 for deleted rows, which FAISS skips by an ``IDSelector``); each segment is searched as it
-    would be alone, and the results are merged by score. Small exact segments (the fresh ones of
-    recent adds) are searched as one: their live vectors are copied into one exact index at load, so
-    twenty segments cost one FAISS call more than one segment, not twenty."""
+    would be alone, and the results are merged by score."""
 
     def __init__(self, parts: list[DenseIndex], positions: list[np.ndarray]):  # no FAISS index of its own
         import faiss
 
-        self.parts = parts
-        self._searched = []  # (FAISS index, its row -> index row, search parameters or None)
-        small = [(p, pos) for p, pos in zip(parts, positions, strict=True) if p._ivf() is None and p.size <= SMALL_PART]
-        if len(small) < 2:
-            small = []
+        self.parts, self._maps, self._params = parts, positions, []
         for part, pos in zip(parts, positions, strict=True):
-            if any(part is p for p, _ in small):
-                continue
             gone = np.flatnonzero(pos < 0)
-            params = None
             if len(gone):
                 sel = faiss.IDSelectorNot(faiss.IDSelectorBatch(gone.astype(np.int64)))
                 ivf = part._ivf()
-                params = (faiss.SearchParametersIVF(sel=sel, nprobe=int(ivf.nprobe)) if ivf is not None
-                          else faiss.SearchParameters(sel=sel), sel)  # the selector must outlive the parameters
-            self._searched.append((part.index, pos, params))
-        if small:
-            combined = faiss.IndexFlatIP(parts[0].dim)
-            combined.add(np.concatenate([p.index.reconstruct_n(0, p.size)[pos >= 0] for p, pos in small]))
-            self._searched.append((combined, np.concatenate([pos[pos >= 0] for _, pos in small]), None))
+                params = faiss.SearchParametersIVF(sel=sel, nprobe=int(ivf.nprobe)) if ivf is not None \
+                    else faiss.SearchParameters(sel=sel)
+                self._params.append((params, sel))  # the selector must outlive the parameters
+            else:
+                self._params.append(None)
         self._size = sum(int((pos >= 0).sum()) for pos in positions)
 
     @property
@@ -161,8 +149,7 @@ class DenseView(DenseIndex):
         return {"segments": [p.describe() for p in self.parts], "vectors": self.size}
 
     def set_nprobe(self, nprobe: int) -> None:
-        for index, _, params in self._searched:
-            part = DenseIndex(index)
+        for part, params in zip(self.parts, self._params, strict=True):
             part.set_nprobe(nprobe)
             if params is not None and part._ivf() is not None:
                 params[0].nprobe = int(part._ivf().nprobe)
@@ -174,11 +161,11 @@ class DenseView(DenseIndex):
         if k <= 0:
             return np.zeros((len(q), 0), np.float32), np.zeros((len(q), 0), np.int64)
         all_scores, all_ids = [], []
-        for index, row_map, params in self._searched:
-            kk = min(k + TIE_SLACK, int(index.ntotal))  # rows tied at the cut are then kept by row, not by FAISS
+        for part, row_map, params in zip(self.parts, self._maps, self._params, strict=True):
+            kk = min(k + TIE_SLACK, part.size)  # rows tied at the cut are then kept by row, not by FAISS
             if kk <= 0:
                 continue
-            s, i = index.search(q, kk, params=params[0]) if params else index.search(q, kk)
+            s, i = part.index.search(q, kk, params=params[0]) if params else part.index.search(q, kk)
             all_scores.append(np.where(i >= 0, s, -np.inf).astype(np.float32))
             all_ids.append(np.where(i >= 0, row_map[np.maximum(i, 0)], -1))
         scores, ids = np.concatenate(all_scores, axis=1), np.concatenate(all_ids, axis=1)
