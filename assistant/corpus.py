@@ -33,6 +33,7 @@ from .store import (
     commit,
     current_commit,
     format1_rows,
+    format1_vectors,
     model_matches,
     new_manifest,
     read_manifest,
@@ -349,6 +350,9 @@ def rebuild(index_dir: Path, embedder_factory: Callable[[], object], *, settings
         stored = None if old else _stored(index_dir)
         manifest = old[0] if old else stored.manifest
         entries = _all_entries(index_dir, stored)
-        return _rewrite(index_dir, entries, embedder_factory(), settings or _settings(manifest, None),
-                        manifest.get("source_roots", []), tuple(manifest.get("examples", [])),
+        embedder = embedder_factory()
+        # Converting a format-1 index of the same model keeps its passage vectors (same text, same model).
+        reuse = format1_vectors(index_dir) if old and model_matches(manifest, embedder) else {}
+        return _rewrite(index_dir, entries, embedder, settings or _settings(manifest, None),
+                        manifest.get("source_roots", []), tuple(manifest.get("examples", [])), reuse,
                         show_progress=show_progress)

@@ -251,6 +251,22 @@ def format1_rows(index_dir: Path) -> tuple[dict, list[dict]] | None:
                               + _rebuild_hint(index_dir)) from exc
 
 
+def format1_vectors(index_dir: Path) -> dict[str, np.ndarray]:
+    """{sha256 of passage text: vector} of a format-1 index (its passages only), so converting it
+    re-embeds nothing its model already embedded; {} when unreadable."""
+    from .decode import sha256_text
+
+    gen = index_dir / (index_dir / POINTER).read_text().strip()
+    try:
+        texts = [row["text"] for row in iter_jsonl(gen / "passages.jsonl")]
+        vectors = np.load(gen / "vectors.npy", allow_pickle=False)
+    except (OSError, ValueError, KeyError) as exc:
+        log.warning("format-1 index %s: stored vectors unreadable (%s); every passage is embedded again",
+                    index_dir, type(exc).__name__)
+        return {}
+    return {sha256_text(t): v for t, v in zip(texts, vectors, strict=False)} if len(texts) == len(vectors) else {}
+
+
 def read_manifest(index_dir: Path, commit_file: Path | None = None) -> dict:
     """The live commit (or ``commit_file``), checked to be this assistant's."""
     commit_file = commit_file or current_commit(index_dir)

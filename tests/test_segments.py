@@ -7,6 +7,7 @@ import json
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import SEEDS
 
@@ -108,6 +109,7 @@ def test_merge_policy():
 
 
 def test_format1_index_is_refused_with_the_rebuild_command(tmp_path):
+    from assistant.chunk import chunk_document
     from assistant.corpus import rebuild
 
     index = tmp_path / "old"
@@ -116,16 +118,30 @@ def test_format1_index_is_refused_with_the_rebuild_command(tmp_path):
     docs = read_documents([SEEDS])
     rows = [{**d.source.to_dict(), "sha256": d.sha256, "spans": d.spans, "text": d.text} for d in docs]
     (gen / "documents.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    passages = [p for d in docs for p in chunk_document(d)]
+    (gen / "passages.jsonl").write_text("".join(json.dumps(p.to_dict(), ensure_ascii=False) + "\n"
+                                                for p in passages), "utf-8")
+    np.save(gen / "vectors.npy", FakeEmbedder().embed_documents([p.text for p in passages]))
+    model = {"id": "fake-trigram", "weights_hash": "fake0001", "dim": 64}
     (gen / "manifest.json").write_text(json.dumps({"format": "arabic-assistant-index", "format_version": 1,
-                                                   "source_roots": [], "examples": ["سؤال؟"]}), "utf-8")
+                                                   "model": model, "source_roots": [], "examples": ["سؤال؟"]}),
+                                       "utf-8")
     (index / POINTER).write_text(gen.name + "\n")
     with pytest.raises(IndexStateError, match=r"^index in .* has format 1 .*assistant rebuild --index") as err:
         load_index(index)
     assert "\n" not in str(err.value)
-    rebuild(index, FakeEmbedder)
+    asked: list[str] = []
+
+    class Recording(FakeEmbedder):
+        def embed_documents(self, texts, *, show_progress=False):
+            asked.extend(texts)
+            return super().embed_documents(texts)
+
+    rebuild(index, Recording)
     loaded = load_index(index)
     assert len(loaded.documents) == len(docs) and loaded.manifest["examples"] == ["سؤال؟"]
     assert not gen.exists()
+    assert asked and not {p.text for p in passages} & set(asked)  # the passages' vectors were kept
 
 
 def test_stale_or_corrupt_segment_names_the_fix(index, tmp_path):
