@@ -113,6 +113,19 @@ class SentenceView:
             counts[at] = p.ptr[local + 1] - p.ptr[local]
         self.ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         self.vectors = _Rows(self)
+        self.positions = positions
+
+    @property
+    def spans(self) -> np.ndarray:
+        """(m, 3) int32 rows (index row, start, end) in index order, as ``SentenceIndex.spans``."""
+        out = []
+        for part, pos in zip(self.parts, self.positions, strict=True):
+            rows = pos[part.spans[:, 0]]
+            spans = part.spans[rows >= 0].copy()
+            spans[:, 0] = rows[rows >= 0]
+            out.append(spans)
+        spans = np.concatenate(out) if out else np.zeros((0, 3), np.int32)
+        return spans[np.argsort(spans[:, 0], kind="stable")]
 
     @classmethod
     def of(cls, parts: list[SentenceIndex], positions: list[np.ndarray], rows: int):

@@ -227,7 +227,11 @@ def test_twenty_adds_and_removes_search_like_one_build(tmp_path):
     seg, whole = segmented_and_whole(tmp_path, FakeEmbedder)
     a, b = load_index(seg), load_index(whole)
     assert len(a.manifest["segments"]) > 1 and any(s["deleted"] for s in a.manifest["segments"])
-    assert sorted(p.passage_id for p in a.passages) == sorted(p.passage_id for p in b.passages)
+    assert [p.passage_id for p in a.passages] == [p.passage_id for p in b.passages]  # rows in document-id order
+    np.testing.assert_array_equal(a.sentences.spans, b.sentences.spans)
+    for i in range(0, len(a.passages), 7):
+        sa, sb = a.sentences, b.sentences
+        np.testing.assert_array_equal(sa.vectors[sa.ptr[i]:sa.ptr[i + 1]], sb.vectors[sb.ptr[i]:sb.ptr[i + 1]])
     questions = _questions()
     ref = {m: _top10(Searcher(b, FakeEmbedder()), questions, m) for m in ("hybrid", "bm25", "dense")}
     for m in ("hybrid", "bm25", "dense"):
