@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install model browser-deps index run test test-fast eval bench lint clean
+.PHONY: help install distributed model browser-deps index run test test-fast eval bench lint clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -17,6 +17,14 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)  ## create .venv and install the package (torch 2.13.0 CPU pinned)
+
+DIST_STAMP := $(VENV)/.distributed
+
+$(DIST_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e ".[test,distributed]"
+	touch $(DIST_STAMP)
+
+distributed: $(DIST_STAMP)  ## add the optional Ray extra (--ray); `make test` installs it to run its two-node cluster tests
 
 model: $(STAMP)  ## fetch, verify and cache the embedding model (skipped when ASSISTANT_MODEL_PATH is set); convert it for OpenVINO where that runs it
 	@if [ -n "$$ASSISTANT_MODEL_PATH" ]; then echo "using $$ASSISTANT_MODEL_PATH"; else $(PY) -m assistant.embedding.model_store; fi
@@ -39,19 +47,19 @@ browser-deps:  ## Debian's chromium and Noto fonts for the browser tests (instal
 	else echo "the browser tests need Debian's chromium and Noto fonts: sudo apt-get install $(BROWSER_PACKAGES)" >&2; \
 	  exit 1; fi
 
-test: model browser-deps  ## run the whole test suite (unit, integration with the real model, browser)
+test: model browser-deps distributed  ## run the whole test suite (unit, integration with the real model, browser, Ray)
 	$(BIN)/python -m playwright --version >/dev/null
 	$(BIN)/pytest -q
 
-test-fast: $(STAMP)  ## unit tests only (fake embedder, no model)
-	$(BIN)/pytest -q -m "not integration and not browser"
+test-fast: $(STAMP)  ## unit tests only (fake embedder, no model, no Ray cluster)
+	$(BIN)/pytest -q -m "not integration and not browser and not distributed"
 
 eval: model  ## retrieval quality on ../shared/eval (see README)
 	$(BIN)/assistant eval-suite
 
 SCALE_N ?= 1000000
 
-bench: model  ## speed, memory and quality benchmarks (seeds, pooled eval, SCALE_N=1000000 passages; ~40 min)
+bench: model  ## speed, memory and quality benchmarks (seeds, pooled eval, SCALE_N=1000000 passages and its segments; ~70 min)
 	$(PY) benchmarks/bench_core.py
 	$(PY) benchmarks/bench_perf.py
 	$(PY) benchmarks/bench_scale.py --n $(SCALE_N)

@@ -48,6 +48,8 @@ class Config:
     remote: int = 1  # 1 = `search`/`ask` send the question to a server running on the same index
     user: str = ""  # sign-in for that server when it has users (ASSISTANT_USER)
     password: str = field(default="", repr=False)  # (ASSISTANT_PASSWORD; never printed)
+    ray_block: int = 256  # --ray: texts per block sent to a worker (the unit of checkpointing)
+    ray_min_texts: int = 1024  # --ray: jobs with fewer texts to embed are embedded locally
 
     @classmethod
     def from_env(cls, **overrides) -> Config:

@@ -6,25 +6,40 @@ original files moved or were deleted. Each added document also records its ``ori
 absolute path it was read from), so a changed file replaces its own old version, while a
 different file that happens to get the same id is refused instead of silently replacing it.
 
-Every change is a new generation written by ``store.build_index`` under the index's write
-lock; vectors of unchanged passages are reused by passage-text hash, so only new or changed
-text is embedded.
+Every change is a new commit written under the index's write lock (store.py): ``add`` writes
+one segment holding only the new and changed documents (a changed document's unchanged passages
+keep their vectors, by text hash) and marks the old versions deleted; ``remove`` only marks
+deletions; both may then merge segments (merge.py). ``rebuild`` re-embeds everything into one
+segment. An index that is stale (older pipeline versions) or of another model is rewritten whole
+by ``add``, as one segment, since its old segments cannot be mixed with new ones.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .decode import make_document
 from .errors import CorpusError, IndexStateError, SourceError
 from .lock import index_lock
-from .records import Document
+from .merge import auto_merge
+from .records import Document, Source
+from .segments import BadSegment, document_of, iter_rows, prepare, read_table, stored_vectors
 from .sources import MAX_EXAMPLES, SUPPORTED, is_supported, load_metadata, read_examples, read_file, walk_sources
-from .store import POINTER, BuildSettings, build_index, model_matches, read_stored, source_from_row
+from .store import (
+    POINTER,
+    BuildSettings,
+    commit,
+    current_commit,
+    format1_rows,
+    format1_vectors,
+    model_matches,
+    new_manifest,
+    read_manifest,
+    stale_reason,
+    write_segment_safely,
+)
 
 log = logging.getLogger(__name__)
 
@@ -68,16 +83,45 @@ class _Entry:
 # ---------------------------------------------------------------- reading the index
 
 
-def _stored(index_dir: Path) -> tuple[dict | None, dict[str, _Entry], dict]:
-    """Manifest, documents (in index order) and {passage text sha: vector}; empty if no index yet."""
+@dataclass(frozen=True)
+class _Stored:
+    """What a change needs of the live commit: its segments' tables, not their text."""
+
+    manifest: dict
+    segments: list[tuple[str, set[str], dict]]  # (name, deleted ids, table) per segment
+    live: dict[str, tuple[str, dict]]  # doc_id -> (segment name, its table entry)
+
+    def deleted(self) -> dict[str, set[str]]:
+        return {name: set(gone) for name, gone, _ in self.segments}
+
+
+def _stored(index_dir: Path) -> _Stored | None:
+    """The live commit's tables; None if there is no index yet."""
     if not (index_dir / POINTER).exists():
-        return None, {}, {}
-    manifest, rows, _, reuse = read_stored(index_dir)
-    entries = {}
-    for row in rows:
-        source = source_from_row(row)
-        entries[source.doc_id] = _Entry(make_document(source, row["text"]), row.get("origin", ""))
-    return manifest, entries, reuse
+        return None
+    commit_file = current_commit(index_dir)  # a format-1 index is refused here, naming `assistant rebuild`
+    manifest = read_manifest(index_dir, commit_file)
+    segments, live = [], {}
+    for entry in manifest.get("segments", []):
+        try:
+            table = read_table(index_dir, entry["name"])
+        except BadSegment as exc:
+            raise IndexStateError(f"index in {index_dir} is corrupt ({exc}); rebuild it with: "
+                                  f"assistant build --index {index_dir}") from exc
+        gone = set(entry.get("deleted", []))
+        segments.append((entry["name"], gone, table))
+        live.update((d, (entry["name"], e)) for d, e in table["documents"].items() if d not in gone)
+    return _Stored(manifest, segments, live)
+
+
+def _all_entries(index_dir: Path, stored: _Stored | None) -> dict[str, _Entry]:
+    """Every live document with its full text (rebuild, and rewriting a stale index)."""
+    if stored is None:
+        old = format1_rows(index_dir)
+        rows = old[1] if old else []
+    else:
+        rows = [r for name, gone, _ in stored.segments for r in iter_rows(index_dir, name) if r["doc_id"] not in gone]
+    return {row["doc_id"]: _Entry(document_of(row), row.get("origin", "")) for row in rows}
 
 
 def _existing(index_dir: Path) -> Path:
@@ -97,9 +141,9 @@ def _settings(manifest: dict | None, default: BuildSettings | None) -> BuildSett
 
 def list_documents(index_dir: Path) -> list[DocumentInfo]:
     """The indexed documents with metadata and passage counts (works on a stale index too)."""
-    _, rows, _, _ = read_stored(Path(index_dir))
-    return [DocumentInfo(**{k: (int(row.get(k) or 0) if k == "passages" else str(row.get(k) or ""))
-                            for k in DocumentInfo.__dataclass_fields__}) for row in rows]
+    stored = _stored(_existing(index_dir))
+    return [DocumentInfo(**{**e["source"], "sha256": e["sha256"], "origin": e.get("origin", ""),
+                            "passages": e["rows"][1] - e["rows"][0]}) for _, e in stored.live.values()]
 
 
 # ---------------------------------------------------------------- reading new files
@@ -151,37 +195,50 @@ class _CountingEmbedder:
         return self.inner.embed_documents(texts, show_progress=show_progress)
 
 
-class _StoredModel:
-    """Stands in for the index's own model when every vector is reused (remove): no model load."""
-
-    def __init__(self, manifest: dict, index_dir: Path):
-        model = manifest.get("model", {})
-        self.model_id, self.weights_hash = model.get("id"), model.get("weights_hash")
-        self.dim = model.get("dim")
-        self.index_dir = index_dir
-
-    def embed_documents(self, texts, *, show_progress: bool = False):
-        if texts:
-            raise IndexStateError(f"index in {self.index_dir} is stale; run: assistant rebuild "
-                                  f"--index {self.index_dir}")
-        import numpy as np
-
-        return np.zeros((0, self.dim), np.float32)
+def _rewrite(index_dir: Path, entries: dict[str, _Entry], embedder, settings: BuildSettings, roots: list[str],
+             examples, reuse: dict | None = None, show_progress: bool = False) -> dict:
+    """The whole index as one new segment and commit (a new, stale or other-model index; rebuild)."""
+    data = prepare([e.document for e in entries.values()], embedder, settings, reuse=reuse,
+                   extra={k: {"origin": e.origin} for k, e in entries.items() if e.origin},
+                   show_progress=show_progress)
+    if not data.passages:
+        raise IndexStateError("the documents contain no indexable text")
+    name = write_segment_safely(index_dir, data)
+    return read_manifest(index_dir, commit(index_dir, [(name, [])],
+                                           base=new_manifest(embedder, settings, roots, examples)))["counts"]
 
 
-def _write(index_dir: Path, entries: dict[str, _Entry], embedder, manifest: dict | None,
-           settings: BuildSettings, reuse: dict, roots: list[str], show_progress: bool,
-           new_examples: tuple[str, ...] = ()) -> dict:
-    if manifest is not None and not model_matches(manifest, embedder):
-        model = manifest.get("model", {})
+def _needs_rewrite(stored: _Stored | None, embedder) -> bool:
+    if stored is None:
+        return True
+    if not model_matches(stored.manifest, embedder):
+        model = stored.manifest.get("model", {})
         log.warning("index was built with model %s; re-embedding every passage with %s",
                     model.get("id"), embedder.model_id)
-        reuse = {}
-    examples = tuple(dict.fromkeys([*(manifest or {}).get("examples", []), *new_examples]))[:MAX_EXAMPLES]
-    gen = build_index([e.document for e in entries.values()], embedder, index_dir, settings=settings,
-                      source_roots=roots, show_progress=show_progress, reuse=reuse, examples=examples,
-                      extra={k: {"origin": e.origin} for k, e in entries.items() if e.origin})
-    return json.loads((gen / "manifest.json").read_text("utf-8"))["counts"]
+        return True
+    return bool(stale_reason(stored.manifest.get("versions", {})) or
+                any(stale_reason(t.get("versions", {})) for _, _, t in stored.segments))
+
+
+def _append(index_dir: Path, stored: _Stored, new: dict[str, _Entry], embedder, settings: BuildSettings,
+            roots: list[str], examples, show_progress: bool) -> dict:
+    """One segment of ``new`` documents; their older versions marked deleted; then the automatic merge."""
+    reuse: dict = {}
+    deleted = stored.deleted()
+    for doc_id in new:
+        if doc_id in stored.live:  # an update: its unchanged passages keep their vectors
+            name, entry = stored.live[doc_id]
+            reuse.update(stored_vectors(index_dir, name, entry))
+            deleted[name].add(doc_id)
+    data = prepare([e.document for e in new.values()], embedder, settings, reuse=reuse,
+                   extra={k: {"origin": e.origin} for k, e in new.items() if e.origin}, show_progress=show_progress)
+    segments = [(name, sorted(deleted[name])) for name, _, _ in stored.segments]
+    if data.passages:
+        size = stored.manifest["counts"]["passages"] + len(data.passages)
+        segments.append((write_segment_safely(index_dir, data, size), []))
+    base = {**stored.manifest, "source_roots": roots, "examples": list(examples)}
+    counts = read_manifest(index_dir, commit(index_dir, segments, base=base))["counts"]
+    return auto_merge(index_dir) or counts
 
 
 def add_paths(index_dir: Path, paths: list[Path], embedder_factory: Callable[[], object], *,
@@ -198,71 +255,104 @@ def add_paths(index_dir: Path, paths: list[Path], embedder_factory: Callable[[],
     if not candidates and not skipped:
         raise SourceError(f"no documents found (supported: {SUPPORTED})")
     with index_lock(index_dir):
-        manifest, entries, reuse = _stored(index_dir)
-        by_sha = {e.document.sha256: doc_id for doc_id, e in entries.items()}
-        added, updated, unchanged, duplicates, seen = [], [], [], [], {}
+        stored = _stored(index_dir)
+        live = stored.live if stored else {}
+        by_sha = {e["sha256"]: doc_id for doc_id, (_, e) in live.items()}
+        added, updated, unchanged, duplicates, seen, new = [], [], [], [], {}, {}
         for cand in candidates:
             doc, name = cand.document, cand.origin
-            old = entries.get(doc.doc_id)
+            old = _Stub(live[doc.doc_id][1]) if doc.doc_id in live else None
             if doc.doc_id in seen:
                 skipped.append(f"{name}: document id {doc.doc_id!r} is also used by {seen[doc.doc_id]}; "
                                "rename one of them")
-            elif old is not None and old.document.sha256 == doc.sha256 and old.document.source == doc.source:
+            elif old is not None and old.sha256 == doc.sha256 and old.source == doc.source:
                 unchanged.append(doc.doc_id)
-            elif old is not None and old.origin and old.origin != name and old.document.sha256 != doc.sha256:
+            elif old is not None and old.origin and old.origin != name and old.sha256 != doc.sha256:
                 skipped.append(f"{name}: document id {doc.doc_id!r} is already used by {old.origin}; "
                                f"rename the file or first run: assistant remove {doc.doc_id}")
             elif old is None and doc.sha256 in by_sha:
                 duplicates.append((name, by_sha[doc.sha256]))
             else:
-                (updated if old is not None else added).append(doc.doc_id)
-                entries[doc.doc_id] = _Entry(doc, name)
+                (updated if doc.doc_id in live else added).append(doc.doc_id)
+                new[doc.doc_id] = _Entry(doc, name)
                 by_sha[doc.sha256] = doc.doc_id
             seen.setdefault(doc.doc_id, name)
-        counts = dict(manifest["counts"]) if manifest else {"documents": 0, "passages": 0}
+        counts = dict(stored.manifest["counts"]) if stored else {"documents": 0, "passages": 0}
         embedded = 0
         if added or updated:
-            roots = list(manifest.get("source_roots", [])) if manifest else []
+            manifest = stored.manifest if stored else {}
+            roots = list(manifest.get("source_roots", []))
             roots += [r for r in (str(Path(p).resolve()) for p in paths) if r not in roots]
+            examples = tuple(dict.fromkeys([*manifest.get("examples", []),
+                                            *read_examples([Path(p) for p in paths])]))[:MAX_EXAMPLES]
             embedder = _CountingEmbedder(embedder_factory())
-            counts = _write(index_dir, entries, embedder, manifest, _settings(manifest, settings), reuse,
-                            roots, show_progress, read_examples([Path(p) for p in paths]))
+            settings = _settings(stored.manifest if stored else None, settings)
+            if _needs_rewrite(stored, embedder):
+                entries = {**(_all_entries(index_dir, stored) if stored else {}), **new}
+                reuse = {}
+                if stored and model_matches(stored.manifest, embedder):
+                    for name, entry in stored.live.values():
+                        reuse.update(stored_vectors(index_dir, name, entry))
+                counts = _rewrite(index_dir, entries, embedder, settings, roots, examples, reuse, show_progress)
+            else:
+                counts = _append(index_dir, stored, new, embedder, settings, roots, examples, show_progress)
             embedded = embedder.embedded
     return AddReport(tuple(added), tuple(updated), tuple(unchanged), tuple(duplicates), tuple(skipped),
                      embedded, counts["documents"], counts["passages"])
 
 
+class _Stub:
+    """A stored document as add compares it: sha256, source and origin from its segment's table."""
+
+    def __init__(self, entry: dict):
+        self.sha256, self.origin, self.source = entry["sha256"], entry.get("origin", ""), Source(**entry["source"])
+
+
 def remove_documents(index_dir: Path, doc_ids: list[str]) -> dict:
-    """Remove documents by id (all or nothing); returns the index's new counts. No model needed."""
+    """Remove documents by id (all or nothing): they are marked deleted in a new commit (segments
+    are not rewritten; the automatic merge may purge them). Returns the new counts. No model needed."""
     index_dir = _existing(index_dir)
     with index_lock(index_dir):
-        manifest, entries, reuse = _stored(index_dir)
-        unknown = [d for d in dict.fromkeys(doc_ids) if d not in entries]
+        stored = _stored(index_dir)
+        unknown = [d for d in dict.fromkeys(doc_ids) if d not in stored.live]
         if unknown:
             raise CorpusError(f"unknown document id {', '.join(map(repr, unknown))}; "
                               f"see: assistant list --index {index_dir}")
-        gone = {d: entries.pop(d) for d in dict.fromkeys(doc_ids)}
-        if not entries:
+        ids = list(dict.fromkeys(doc_ids))
+        if len(ids) == len(stored.live):
             raise CorpusError(f"removing every document would leave {index_dir} empty; "
                               "delete the folder instead")
-        counts = _write(index_dir, entries, _StoredModel(manifest, index_dir), manifest,
-                        _settings(manifest, None), reuse, manifest.get("source_roots", []), False)
+        deleted = stored.deleted()
+        for doc_id in ids:
+            deleted[stored.live[doc_id][0]].add(doc_id)
+        segments = [(name, sorted(deleted[name])) for name, _, _ in stored.segments]
+        counts = read_manifest(index_dir, commit(index_dir, segments, base=stored.manifest))["counts"]
+        counts = auto_merge(index_dir) or counts
     uploads = (index_dir / UPLOADS_DIR).resolve()
-    for entry in gone.values():  # an uploaded copy has no other owner
-        origin = Path(entry.origin) if entry.origin else None
+    for doc_id in ids:  # an uploaded copy has no other owner
+        origin = stored.live[doc_id][1].get("origin")
+        origin = Path(origin) if origin else None
         if origin and origin.parent == uploads and origin.is_file():
             origin.unlink()
-    return {**counts, "removed": list(gone)}
+    return {**counts, "removed": ids}
 
 
 def rebuild(index_dir: Path, embedder_factory: Callable[[], object], *, settings: BuildSettings | None = None,
             show_progress: bool = False) -> dict:
-    """Re-chunk and re-embed every stored document from scratch (after a model or version change).
+    """Re-chunk and re-embed every stored document from scratch into one segment (after a model or
+    version change, or to convert a format-1 index).
 
     The index is checked (present, writable, readable) before ``embedder_factory`` loads the model.
     """
     index_dir = _existing(index_dir)
     with index_lock(index_dir):
-        manifest, entries, _ = _stored(index_dir)
-        return _write(index_dir, entries, embedder_factory(), None, settings or _settings(manifest, None), {},
-                      manifest.get("source_roots", []), show_progress, tuple(manifest.get("examples", [])))
+        old = format1_rows(index_dir)
+        stored = None if old else _stored(index_dir)
+        manifest = old[0] if old else stored.manifest
+        entries = _all_entries(index_dir, stored)
+        embedder = embedder_factory()
+        # Converting a format-1 index of the same model keeps its passage vectors (same text, same model).
+        reuse = format1_vectors(index_dir) if old and model_matches(manifest, embedder) else {}
+        return _rewrite(index_dir, entries, embedder, settings or _settings(manifest, None),
+                        manifest.get("source_roots", []), tuple(manifest.get("examples", [])), reuse,
+                        show_progress=show_progress)

@@ -17,6 +17,7 @@ import numpy as np
 FLAT_MAX = 50_000
 TRAIN_PER_LIST = 40  # k-means sample per cluster (FAISS warns below 39)
 SEED = 1234
+TIE_SLACK = 16  # extra results asked of each segment, so equal scores at the k-th place rank by row
 
 
 def ivf_lists(n: int) -> int:
@@ -113,3 +114,62 @@ class DenseIndex:
         import faiss
 
         return cls(faiss.read_index(str(path)))
+
+
+class DenseView(DenseIndex):
+    """Several segments' dense indexes as one: a segment row's id is its index row (``positions``,
+    -1 for deleted rows, which FAISS skips by an ``IDSelector``); each segment is searched as it
+    would be alone, and the results are merged by score."""
+
+    def __init__(self, parts: list[DenseIndex], positions: list[np.ndarray]):  # no FAISS index of its own
+        import faiss
+
+        self.parts, self._maps, self._params = parts, positions, []
+        for part, pos in zip(parts, positions, strict=True):
+            gone = np.flatnonzero(pos < 0)
+            if len(gone):
+                sel = faiss.IDSelectorNot(faiss.IDSelectorBatch(gone.astype(np.int64)))
+                ivf = part._ivf()
+                params = faiss.SearchParametersIVF(sel=sel, nprobe=int(ivf.nprobe)) if ivf is not None \
+                    else faiss.SearchParameters(sel=sel)
+                self._params.append((params, sel))  # the selector must outlive the parameters
+            else:
+                self._params.append(None)
+        self._size = sum(int((pos >= 0).sum()) for pos in positions)
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    @property
+    def dim(self) -> int:
+        return self.parts[0].dim if self.parts else 0
+
+    def describe(self) -> dict:
+        return {"segments": [p.describe() for p in self.parts], "vectors": self.size}
+
+    def set_nprobe(self, nprobe: int) -> None:
+        for part, params in zip(self.parts, self._params, strict=True):
+            part.set_nprobe(nprobe)
+            if params is not None and part._ivf() is not None:
+                params[0].nprobe = int(part._ivf().nprobe)
+
+    def search_many(self, query_vecs: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, live row ids) of shape (queries, k'), best first; padded with id -1."""
+        k = min(k, self.size)
+        q = np.ascontiguousarray(query_vecs, np.float32)
+        if k <= 0:
+            return np.zeros((len(q), 0), np.float32), np.zeros((len(q), 0), np.int64)
+        all_scores, all_ids = [], []
+        for part, row_map, params in zip(self.parts, self._maps, self._params, strict=True):
+            kk = min(k + TIE_SLACK, part.size)  # rows tied at the cut are then kept by row, not by FAISS
+            if kk <= 0:
+                continue
+            s, i = part.index.search(q, kk, params=params[0]) if params else part.index.search(q, kk)
+            all_scores.append(np.where(i >= 0, s, -np.inf).astype(np.float32))
+            all_ids.append(np.where(i >= 0, row_map[np.maximum(i, 0)], -1))
+        scores, ids = np.concatenate(all_scores, axis=1), np.concatenate(all_ids, axis=1)
+        # Best first; equal scores by row, so ties rank the same however the index is segmented.
+        order = np.lexsort((np.where(ids >= 0, ids, np.iinfo(np.int64).max), -scores), axis=1)[:, :k]
+        scores, ids = np.take_along_axis(scores, order, 1), np.take_along_axis(ids, order, 1)
+        return np.where(ids >= 0, scores, -1.0).astype(np.float32), ids

@@ -1,14 +1,22 @@
-"""BM25 over Arabic-analysed text (bm25s scoring; our own normaliser, stopwords and stemmer).
+"""BM25 over Arabic-analysed text, with corpus-wide statistics across index segments.
 
-``match_share`` reads bm25s's term-by-passage matrix (``retriever.scores``: CSC ``indptr`` and
-``indices`` per term id, ``num_docs``), which is not public API: pyproject pins bm25s to the
-0.3 series, and tests/test_fusion.py checks that layout, so an upgrade that changes it fails
-there and not in a user's search.
+Each segment stores plain postings (``Postings``: per term, the rows holding it and how often),
+never precomputed scores: idf and the average passage length are computed when the index is
+loaded, over the *live* passages of every segment (deleted ones excluded). So a passage scores
+the same whether the index was built in one go or by many additions and removals. The formula is
+Lucene's BM25 as bm25s computes it (``method="lucene"``): idf = ln(1 + (N - df + 0.5) / (df + 0.5)),
+tf part = tf / (tf + k1 * (1 - b + b * len / avglen)); tests/test_fusion.py checks it against bm25s.
+
+Rows are the index's rows: each segment's live passages placed where the loaded index puts them
+(``positions``; store.load_index orders them by document id, so the order, and hence the order of
+tied scores, does not depend on how the index is segmented).
 """
 
 from __future__ import annotations
 
-import logging
+import json
+import threading
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -16,50 +24,183 @@ import numpy as np
 from .normalize import analyze
 
 BM25_PARAMS = {"k1": 1.5, "b": 0.75, "method": "lucene"}
+FILES = ("terms.json", "indptr.npy", "rows.npy", "tfs.npy", "lengths.npy")
+RECENT_TERMS = 64  # terms whose live postings a LexicalIndex keeps at hand
+
+
+class Postings:
+    """One segment's inverted file: ``terms[t]``'s rows are ``rows[indptr[t]:indptr[t+1]]`` (ascending)
+    with term frequencies ``tfs``; ``lengths`` = analysed tokens per row."""
+
+    def __init__(self, terms: list[str], indptr: np.ndarray, rows: np.ndarray, tfs: np.ndarray,
+                 lengths: np.ndarray):
+        self.terms, self.indptr, self.rows, self.tfs, self.lengths = terms, indptr, rows, tfs, lengths
+        self.term_ids = {t: i for i, t in enumerate(terms)}
+
+    @classmethod
+    def from_tokens(cls, docs: list[list[str]]) -> Postings:
+        ids: dict[str, int] = {}
+        term_col, row_col, tf_col = [], [], []
+        for row, tokens in enumerate(docs):
+            for term, tf in Counter(tokens).items():
+                term_col.append(ids.setdefault(term, len(ids)))
+                row_col.append(row)
+                tf_col.append(tf)
+        lengths = np.fromiter((len(d) for d in docs), np.int32, len(docs))
+        return cls._assemble(list(ids), np.asarray(term_col, np.int64), np.asarray(row_col, np.int32),
+                             np.asarray(tf_col, np.int32), lengths)
+
+    @classmethod
+    def _assemble(cls, terms, term_col, row_col, tf_col, lengths) -> Postings:
+        order = np.lexsort((row_col, term_col))
+        indptr = np.zeros(len(terms) + 1, np.int64)
+        np.cumsum(np.bincount(term_col, minlength=len(terms)), out=indptr[1:])
+        return cls(terms, indptr, row_col[order], tf_col[order], lengths)
+
+    @classmethod
+    def merge(cls, parts: list[Postings], keep: list[np.ndarray]) -> Postings:
+        """One inverted file of the rows ``keep[i]`` (ascending) of each part, renumbered in order."""
+        ids: dict[str, int] = {}
+        term_cols, row_cols, tf_cols, lengths, base = [], [], [], [], 0
+        for part, rows in zip(parts, keep, strict=True):
+            new_row = np.full(len(part.lengths), -1, np.int64)
+            new_row[rows] = np.arange(base, base + len(rows))
+            remap = np.fromiter((ids.setdefault(t, len(ids)) for t in part.terms), np.int64, len(part.terms))
+            term = np.repeat(remap, np.diff(part.indptr))
+            alive = new_row[part.rows] >= 0
+            term_cols.append(term[alive])
+            row_cols.append(new_row[part.rows[alive]].astype(np.int32))
+            tf_cols.append(part.tfs[alive])
+            lengths.append(part.lengths[rows])
+            base += len(rows)
+        used = np.zeros(len(ids), bool)
+        for t in term_cols:
+            used[t] = True
+        terms = [t for t, u in zip(ids, used, strict=True) if u]  # terms only deleted rows held are dropped
+        renumber = np.cumsum(used) - 1
+        return cls._assemble(terms, renumber[cat(term_cols, np.int64)], cat(row_cols, np.int32),
+                             cat(tf_cols, np.int32), cat(lengths, np.int32))
+
+    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        tid = self.term_ids.get(term)
+        if tid is None:
+            return self.rows[:0], self.tfs[:0]
+        a, b = self.indptr[tid], self.indptr[tid + 1]
+        return self.rows[a:b], self.tfs[a:b]
+
+    @property
+    def size(self) -> int:
+        return len(self.lengths)
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "terms.json").write_text(json.dumps(self.terms, ensure_ascii=False), "utf-8")
+        for name, arr in (("indptr", self.indptr), ("rows", self.rows), ("tfs", self.tfs),
+                          ("lengths", self.lengths)):
+            np.save(folder / f"{name}.npy", arr, allow_pickle=False)
+
+    @classmethod
+    def load(cls, folder: Path) -> Postings:
+        arrays = [np.load(folder / f"{n}.npy", allow_pickle=False) for n in ("indptr", "rows", "tfs", "lengths")]
+        terms = json.loads((folder / "terms.json").read_text("utf-8"))
+        if not isinstance(terms, list) or len(arrays[0]) != len(terms) + 1 or len(arrays[1]) != len(arrays[2]) \
+                or (len(arrays[1]) and (arrays[1].max() >= len(arrays[3]))) or arrays[0][-1] != len(arrays[1]):
+            raise ValueError("postings arrays do not fit together")
+        return cls(terms, *arrays)
+
+
+def analyze_texts(texts: list[str], *, stem: bool, stopwords: bool, show_progress: bool = False) -> list[list[str]]:
+    from tqdm.auto import tqdm
+
+    return [analyze(t, stem=stem, stopwords=stopwords)
+            for t in tqdm(texts, desc="BM25 analysis", unit="passage", disable=not show_progress)]
+
+
+def cat(xs: list[np.ndarray], dtype) -> np.ndarray:
+    return np.concatenate(xs).astype(dtype) if xs else np.zeros(0, dtype)
 
 
 class LexicalIndex:
-    def __init__(self, retriever, *, stem: bool = True, stopwords: bool = True):
-        self.retriever = retriever
-        self.stem = stem
-        self.stopwords = stopwords
+    """BM25 over the live rows of one or more segments' postings, with statistics of them all.
+
+    Args:
+        parts: each segment's postings.
+        positions: per part, the index row of each of its rows (-1: deleted); by default the parts'
+            rows one after the other.
+    """
+
+    def __init__(self, parts: list[Postings], positions: list[np.ndarray] | None = None, *,
+                 stem: bool = True, stopwords: bool = True):
+        self.parts, self.stem, self.stopwords = parts, stem, stopwords
+        if positions is None:
+            starts = np.concatenate([[0], np.cumsum([p.size for p in parts])]).astype(np.int64)
+            positions = [np.arange(a, a + p.size, dtype=np.int64) for a, p in zip(starts, parts, strict=False)]
+        self.positions = positions
+        self.alive = [pos >= 0 for pos in positions]
+        self.whole = [bool(a.all()) for a in self.alive]
+        self._recent: dict[str, list] = {}
+        self._guard = threading.Lock()
+        self._size = sum(int(a.sum()) for a in self.alive)
+        total_len = sum(int(p.lengths[a].sum()) for p, a in zip(parts, self.alive, strict=True))
+        avg = np.float64(total_len / self._size) if self._size else np.float64(1.0)
+        k1, b = BM25_PARAMS["k1"], BM25_PARAMS["b"]
+        # The tf part's denominator without tf, per row (bm25s's arithmetic: float64, then float32).
+        self.norms = [k1 * ((1 - b) + b * p.lengths / avg) for p in parts]
 
     @classmethod
     def build(cls, texts: list[str], *, stem: bool = True, stopwords: bool = True,
               show_progress: bool = False) -> LexicalIndex:
-        """Analyse ``texts`` (our Arabic pipeline, never bm25s's defaults) and index them; at a
-        million passages this takes minutes, so it shows progress when asked."""
-        import bm25s
-        from tqdm.auto import tqdm
-
-        logging.getLogger("bm25s").setLevel(logging.WARNING)
-        retriever = bm25s.BM25(**BM25_PARAMS)
-        corpus_tokens = [analyze(t, stem=stem, stopwords=stopwords)
-                         for t in tqdm(texts, desc="BM25 analysis", unit="passage", disable=not show_progress)]
-        retriever.index(corpus_tokens, show_progress=show_progress)
-        return cls(retriever, stem=stem, stopwords=stopwords)
+        """Analyse ``texts`` (our Arabic pipeline) and index them as one part."""
+        tokens = analyze_texts(texts, stem=stem, stopwords=stopwords, show_progress=show_progress)
+        return cls([Postings.from_tokens(tokens)], stem=stem, stopwords=stopwords)
 
     def query_terms(self, query: str) -> list[str]:
         return analyze(query, stem=self.stem, stopwords=self.stopwords)
 
-    def scores(self, query: str) -> np.ndarray:
-        terms = [t for t in self.query_terms(query) if t in self.retriever.vocab_dict]
-        if not terms:
-            return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self.retriever.get_scores(terms), dtype=np.float32)
+    def _live_postings(self, term: str) -> list[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
+        """Per part with live rows holding ``term``: (part number, its own rows, index rows, tfs).
+        The last few terms' are kept (the index never changes; a question asks for each term
+        several times: its scores, idf weights and match share)."""
+        found = self._recent.get(term)
+        if found is not None:
+            return found
+        found = []
+        for i, (part, alive) in enumerate(zip(self.parts, self.alive, strict=True)):
+            rows, tfs = part.postings(term)
+            if len(rows) and not self.whole[i]:
+                keep = alive[rows]
+                rows, tfs = rows[keep], tfs[keep]
+            if len(rows):
+                found.append((i, rows, self.positions[i][rows], tfs))
+        with self._guard:  # searches run in several threads (the UI)
+            self._recent[term] = found
+            while len(self._recent) > RECENT_TERMS:
+                self._recent.pop(next(iter(self._recent)))
+        return found
 
-    def _postings(self, term: str) -> np.ndarray:
-        """Row ids of the passages that contain ``term`` (empty when it is not in the corpus)."""
-        csc, tid = self.retriever.scores, self.retriever.vocab_dict.get(term)
-        indices = csc["indices"]
-        return indices[csc["indptr"][tid]:csc["indptr"][tid + 1]] if tid is not None else indices[:0]
+    def _df(self, term: str) -> int:
+        return sum(len(rows) for _, rows, _, _ in self._live_postings(term))
+
+    def _idf(self, df: int) -> float:
+        return float(np.log(1.0 + (self.size - df + 0.5) / (df + 0.5)))
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 of every live row (a term repeated in the question counts each time, as in bm25s)."""
+        out = np.zeros(self.size, np.float32)
+        for term in self.query_terms(query):
+            df = self._df(term)
+            if not df:
+                continue
+            idf = np.float32(self._idf(df))
+            for i, rows, at, tfs in self._live_postings(term):
+                tf = tfs.astype(np.float32)
+                out[at] += (idf * (tf / (self.norms[i][rows] + tf))).astype(np.float32)
+        return out
 
     def term_weights(self, query: str) -> dict[str, float]:
         """The question's distinct terms and their Lucene idf; a term absent from the corpus gets the
         highest idf, so it counts fully against any passage (it is in none)."""
-        n = self.size
-        return {t: float(np.log(1.0 + (n - len(docs) + 0.5) / (len(docs) + 0.5)))
-                for t in dict.fromkeys(self.query_terms(query)) for docs in [self._postings(t)]}
+        return {t: self._idf(self._df(t)) for t in dict.fromkeys(self.query_terms(query))}
 
     def match_share(self, query: str, weights: dict[str, float] | None = None) -> np.ndarray:
         """Per passage, the idf-weighted share of the question's distinct terms it contains.
@@ -75,19 +216,16 @@ class LexicalIndex:
         if not weights or not self.size or total <= 0:
             return share
         for term, idf in weights.items():
-            share[self._postings(term)] += idf
+            for _, _, at, _ in self._live_postings(term):
+                share[at] += idf
         return share / total
 
     @property
     def size(self) -> int:
-        return int(self.retriever.scores["num_docs"])
+        return self._size
 
     def save(self, folder: Path) -> None:
-        self.retriever.save(str(folder), show_progress=False)
-
-    @classmethod
-    def load(cls, folder: Path, *, stem: bool, stopwords: bool) -> LexicalIndex:
-        import bm25s
-
-        retriever = bm25s.BM25.load(str(folder), show_progress=False, allow_pickle=False)
-        return cls(retriever, stem=stem, stopwords=stopwords)
+        """A single-part index without deletions (what ``build`` makes) as postings files."""
+        if len(self.parts) != 1 or not self.alive[0].all():
+            raise ValueError("only a single-part index without deletions is saved as it is")
+        self.parts[0].save(folder)

@@ -1,7 +1,9 @@
-"""A searcher that follows the index folder: after a rebuild or `add`, the next query sees it.
+"""A searcher that follows the index folder: after a rebuild, `add`, `remove` or merge, the next
+query sees it.
 
 Long-running processes (the UI) hold one of these instead of a fixed Searcher, so they keep
-serving the old generation while a new one is written and switch once CURRENT changes.
+serving the old commit while a new one is written and switch once CURRENT changes. Segments are
+immutable, so a reload reads only the segments the new commit adds; the others are reused.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ class LiveSearcher:
         return (self.index_dir / POINTER).read_text().strip()
 
     def current(self) -> Searcher:
-        """The Searcher for the live generation, reloaded when the generation changed."""
+        """The Searcher for the live commit, reloaded when the commit changed."""
         generation = self._pointer()
         if generation == self._generation and self._searcher is not None:
             return self._searcher
@@ -44,11 +46,11 @@ class LiveSearcher:
             return self._searcher
 
     def _load(self, generation: str):
-        """Load the live generation. Two updates in quick succession can delete the one being
-        read; CURRENT then names a newer one, which is what we want anyway: load that instead."""
+        """Load the live commit. Two updates in quick succession can delete the one being read;
+        CURRENT then names a newer one, which is what we want anyway: load that instead."""
         for attempt in range(RELOADS):
             try:
-                return load_index(self.index_dir)
+                return load_index(self.index_dir, self._searcher.index if self._searcher else None)
             except IndexStateError:
                 newer = self._pointer()
                 if newer == generation or attempt == RELOADS - 1:

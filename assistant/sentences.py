@@ -68,3 +68,71 @@ class SentenceIndex:
     def load(cls, folder: Path, passages: int) -> SentenceIndex:
         return cls(np.load(folder / SPANS, allow_pickle=False), np.load(folder / VECTORS, allow_pickle=False),
                    passages)
+
+
+class _Rows:
+    """``vectors[a:b]`` of a SentenceView: one passage's sentences, read from its segment."""
+
+    def __init__(self, view: SentenceView):
+        self.view = view
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (int(self.view.ptr[-1]), self.view.dim)
+
+    def __getitem__(self, key: slice) -> np.ndarray:
+        v = self.view
+        a, b = int(key.start), int(key.stop)
+        if b <= a:
+            return np.zeros((0, v.dim), np.float16)
+        g = int(np.searchsorted(v.ptr, a, side="right")) - 1
+        if not isinstance(key, slice) or key.step not in (None, 1) or g < 0 or b > v.ptr[g + 1]:
+            raise IndexError("a SentenceView slices the sentences of one passage at a time")
+        start = int(v.start[g]) + (a - int(v.ptr[g]))
+        return v.parts[int(v.part[g])].vectors[start:start + (b - a)]
+
+
+class SentenceView:
+    """The sentences of several segments' live passages, addressed like one SentenceIndex:
+    ``ptr`` over index rows, ``vectors[ptr[i]:ptr[i + 1]]`` = the sentence vectors of row i.
+
+    Args:
+        positions: per part, the index row of each of its passages (-1: deleted).
+    """
+
+    def __init__(self, parts: list[SentenceIndex], positions: list[np.ndarray], rows: int):
+        self.parts = parts
+        self.dim = int(parts[0].vectors.shape[1]) if parts else 0
+        self.start = np.zeros(rows, np.int64)
+        self.part = np.zeros(rows, np.int32)
+        counts = np.zeros(rows, np.int64)
+        for i, (p, pos) in enumerate(zip(parts, positions, strict=True)):
+            local = np.flatnonzero(pos >= 0)
+            at = pos[local]
+            self.start[at], self.part[at] = p.ptr[local], i
+            counts[at] = p.ptr[local + 1] - p.ptr[local]
+        self.ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        self.vectors = _Rows(self)
+        self.positions = positions
+
+    @property
+    def spans(self) -> np.ndarray:
+        """(m, 3) int32 rows (index row, start, end) in index order, as ``SentenceIndex.spans``."""
+        out = []
+        for part, pos in zip(self.parts, self.positions, strict=True):
+            rows = pos[part.spans[:, 0]]
+            spans = part.spans[rows >= 0].copy()
+            spans[:, 0] = rows[rows >= 0]
+            out.append(spans)
+        spans = np.concatenate(out) if out else np.zeros((0, 3), np.int32)
+        return spans[np.argsort(spans[:, 0], kind="stable")]
+
+    @classmethod
+    def of(cls, parts: list[SentenceIndex], positions: list[np.ndarray], rows: int):
+        """The one part itself when the index is exactly it, in its own order; else a view."""
+        if len(parts) == 1 and np.array_equal(positions[0], np.arange(rows)):
+            return parts[0]
+        return cls(parts, positions, rows)
+
+    def __len__(self) -> int:
+        return int(self.ptr[-1])

@@ -11,7 +11,8 @@ first rows are the real passages themselves; queries are real pooled questions.
 Prints build time, index memory, search p50 (query embedding excluded) and recall@10 against
 exact search for our index (assistant.dense, type chosen by size) at several nprobe, and
 BM25 at that size; beside them the plain baseline (sentence-transformers util.semantic_search
-over the NumPy matrix; bm25s with default settings) and the ratios.
+over the NumPy matrix; bm25s with default settings) and the ratios. Then (scale_segments.py) a
+segmented index of that size: 19 adds of 100 documents, a remove, search over 20 segments.
 """
 
 from __future__ import annotations
@@ -98,6 +99,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200, help="real pooled questions to search")
     parser.add_argument("--timed", type=int, default=30, help="single-query searches timed per variant")
     parser.add_argument("--skip-bm25", action="store_true")
+    parser.add_argument("--skip-segments", action="store_true", help="skip the add/remove/search-over-segments part")
+    parser.add_argument("--adds", type=int, default=19, help="adds of 100 documents in the segments part")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     # As assistant.embedding.embedder does for the product; set before torch and faiss load OpenMP.
@@ -179,6 +182,11 @@ def main() -> None:
               f"| {median(ours_ms) / median(base_bm):.2f}x |")
     print(f"\npeak RSS of this process (synthetic matrix, exact baseline and both BM25 indexes "
           f"included): {peak_rss_mib():.0f} MiB")
+    if not args.skip_segments:  # cost proportional to the change (README "Index format")
+        from scale_segments import run
+
+        run(args.n, args.adds, synth_texts([p.text for p in corpus.passages], args.n), synth_vectors(base, args.n),
+            [q.text for q in corpus.queries], base_vectors(corpus)[1])
 
 
 if __name__ == "__main__":

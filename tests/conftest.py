@@ -12,10 +12,10 @@ SHARED = ROOT.parent / "shared"
 
 
 def stored_vectors(index):
-    """The passage vectors a loaded index holds on disk (row i = passage i)."""
-    import numpy as np
+    """The passage vectors a loaded index holds on disk (row i = live passage i)."""
+    from assistant.store import live_vectors
 
-    return np.load(index.folder / "vectors.npy", allow_pickle=False)
+    return live_vectors(index)
 
 
 @pytest.fixture(autouse=True)

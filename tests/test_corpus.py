@@ -257,7 +257,7 @@ def test_live_searcher_survives_its_generation_being_replaced_mid_load(index, tm
     (tmp_path / "bridge.txt").write_text(NEW_TEXT, "utf-8")
     add_paths(index, [tmp_path / "bridge.txt"], FakeEmbedder)  # generation B
     generation_b = (index / store.POINTER).read_text().strip()
-    real_current = store.current_generation
+    real_current = store.current_commit
     raced = []
 
     def current_then_replaced(index_dir):
@@ -267,7 +267,7 @@ def test_live_searcher_survives_its_generation_being_replaced_mid_load(index, tm
             remove_documents(index, ["bridge"])  # generation C; B is deleted
         return gen
 
-    monkeypatch.setattr(store, "current_generation", current_then_replaced)
+    monkeypatch.setattr(store, "current_commit", current_then_replaced)
     searcher = live.current()
     assert raced == [generation_b] and not (index / generation_b).exists()
     assert searcher.index.folder.name == (index / store.POINTER).read_text().strip() != generation_b

@@ -71,10 +71,10 @@ def test_manifest_records_the_index_type(tmp_path, fake_embedder, monkeypatch):
     docs = [make_document(Source(doc_id=f"d{i}", path=f"d{i}.txt", title="", outlet="", date="", url=""),
                           " ".join(rng.choice(words, 12)) + f" رقم {i}.") for i in range(120)]
     build_index(docs, fake_embedder, tmp_path / "small")
-    assert load_index(tmp_path / "small").manifest["dense"]["type"] == "flat-ip"
+    assert load_index(tmp_path / "small").dense.describe()["segments"][0]["type"] == "flat-ip"
     monkeypatch.setattr(dense, "FLAT_MAX", 50)
     build_index(docs, fake_embedder, tmp_path / "big")
     index = load_index(tmp_path / "big")
-    assert index.manifest["dense"]["type"] == "ivf-sq8"
+    assert index.dense.describe()["segments"][0]["type"] == "ivf-sq8"
     hits = Searcher(index, fake_embedder).search(docs[5].text, 3, method="dense")
     assert hits and hits[0].passage.doc_id == "d5"

@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -169,19 +168,20 @@ def test_seeds_qa_evidence_floor(real_embedder, tmp_path):
 
 def test_an_index_without_sentence_vectors_is_refused_with_the_rebuild_command(tmp_path):
     searcher = _index(tmp_path, {"answer": ANSWER})
-    folder = searcher.index.folder
-    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    commit = searcher.index.folder  # the commit file; the index folder is its parent
+    manifest = json.loads(commit.read_text("utf-8"))
     del manifest["versions"]["sentences"]  # as an index written before sentence vectors
-    (folder / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    commit.write_text(json.dumps(manifest), "utf-8")
     from assistant.errors import IndexStateError
 
     with pytest.raises(IndexStateError, match="assistant rebuild"):
-        load_index(folder.parent)
-    np.save(Path(folder) / "sentences.npy", np.zeros((1, 3), np.float16))  # corrupt: wrong size
+        load_index(commit.parent)
+    segment = commit.parent / manifest["segments"][0]["name"]
+    np.save(segment / "sentences.npy", np.zeros((1, 3), np.float16))  # corrupt: wrong size
     manifest["versions"]["sentences"] = "sent-1"
-    (folder / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    commit.write_text(json.dumps(manifest), "utf-8")
     with pytest.raises(IndexStateError, match="corrupt"):
-        load_index(folder.parent)
+        load_index(commit.parent)
 
 
 def test_an_index_built_without_sentence_vectors_still_finds_lexical_evidence(tmp_path):

@@ -1,4 +1,4 @@
-"""The index on disk: manifest, plain files, atomic swaps, and load-time checks."""
+"""The index on disk: a commit naming segments, plain files, atomic swaps, and load-time checks."""
 
 import json
 
@@ -9,7 +9,7 @@ from conftest import SEEDS
 from assistant.embedding.embedder import FakeEmbedder
 from assistant.search import Searcher
 from assistant.sources import read_documents
-from assistant.store import IndexStateError, build_index, current_generation, load_index
+from assistant.store import IndexStateError, build_index, current_commit, load_index
 
 
 @pytest.fixture
@@ -20,23 +20,30 @@ def built(tmp_path):
 
 
 def _manifest_path(index_dir):
-    return current_generation(index_dir) / "manifest.json"
+    return current_commit(index_dir)
+
+
+def _segment(index_dir):
+    (entry,) = json.loads(current_commit(index_dir).read_text("utf-8"))["segments"]
+    return index_dir / entry["name"]
 
 
 def test_manifest_records_versions_model_and_documents(built):
     m = json.loads(_manifest_path(built).read_text("utf-8"))
-    assert m["format_version"] == 1
+    assert m["format_version"] == 2
     assert m["model"] == {"id": "fake-trigram", "weights_hash": "fake0001", "dim": 64}
     assert set(m["versions"]) == {"normalizer", "cleaner", "chunker", "sentences"}
+    table = json.loads((_segment(built) / "segment.json").read_text("utf-8"))
+    assert table["versions"] == m["versions"]
     assert m["counts"]["documents"] == 5 and m["counts"]["passages"] == sum(
-        d["passages"] for d in m["documents"].values())
-    assert all(len(d["sha256"]) == 64 for d in m["documents"].values())
+        d["rows"][1] - d["rows"][0] for d in table["documents"].values())
+    assert all(len(d["sha256"]) == 64 for d in table["documents"].values())
 
 
 def test_index_files_are_plain_no_pickle(built):
-    gen = current_generation(built)
+    gen = _segment(built)
     names = {p.name for p in gen.rglob("*") if p.is_file()}
-    assert {"manifest.json", "passages.jsonl", "documents.jsonl", "dense.faiss", "vectors.npy"} <= names
+    assert {"segment.json", "passages.jsonl", "documents.jsonl", "dense.faiss", "vectors.npy", "rows.npy"} <= names
     assert not any(n.endswith((".pkl", ".pickle")) for n in names)
     np.load(gen / "vectors.npy", allow_pickle=False)  # raises if it needed pickle
 
@@ -48,14 +55,14 @@ def test_load_roundtrip_offsets(built):
 
 
 def test_rebuild_swaps_generation_and_removes_old(built):
-    first = current_generation(built)
+    first, first_seg = current_commit(built), _segment(built)
     build_index(read_documents([SEEDS]), FakeEmbedder(), built)
-    second = current_generation(built)
-    assert first != second and not first.exists() and load_index(built).passages
+    second = current_commit(built)
+    assert first != second and not first.exists() and not first_seg.exists() and load_index(built).passages
 
 
 def test_failed_build_leaves_previous_index(built, monkeypatch):
-    before = current_generation(built)
+    before = current_commit(built)
 
     class Boom(FakeEmbedder):
         def embed_documents(self, texts, *, show_progress=False):
@@ -63,7 +70,7 @@ def test_failed_build_leaves_previous_index(built, monkeypatch):
 
     with pytest.raises(RuntimeError):
         build_index(read_documents([SEEDS]), Boom(), built)
-    assert current_generation(built) == before and load_index(built).passages
+    assert current_commit(built) == before and load_index(built).passages
 
 
 def test_missing_index_names_build_command(tmp_path):
@@ -87,14 +94,14 @@ def test_corrupt_manifest_is_refused(built):
 
 
 def test_truncated_faiss_file_is_refused(built):
-    faiss_file = current_generation(built) / "dense.faiss"
+    faiss_file = _segment(built) / "dense.faiss"
     faiss_file.write_bytes(faiss_file.read_bytes()[:100])
     with pytest.raises(IndexStateError, match="corrupt"):
         load_index(built)
 
 
 def test_garbage_with_right_size_is_refused(built):
-    passages = current_generation(built) / "passages.jsonl"
+    passages = _segment(built) / "passages.jsonl"
     passages.write_bytes(b"x" * passages.stat().st_size)
     with pytest.raises(IndexStateError, match="corrupt"):
         load_index(built)

@@ -9,6 +9,38 @@ import click
 
 from .common import config, index_option, make_embedder, model_option
 
+ray_option = click.option("--ray", "ray_address", default=None, metavar="auto|ADDRESS",
+                          help="Embed on a Ray cluster (auto: the one this machine belongs to). "
+                               "Needs: pip install 'arabic-assistant[distributed]'.")
+
+
+class Embedders:
+    """Makes the command's embedder when the library asks (local, or on Ray with --ray) and, once
+    the command has committed, lets a Ray embedder drop its checkpoints."""
+
+    def __init__(self, cfg, ray_address: str | None):
+        self.cfg, self.ray_address, self.made = cfg, ray_address, []
+        if ray_address:
+            from ..embedding.distributed import import_ray
+
+            import_ray()  # a missing extra is named before anything is read or loaded
+
+    def __call__(self):
+        if self.ray_address:
+            from ..embedding.distributed import make_ray_embedder
+
+            self.made.append(make_ray_embedder(self.cfg, self.ray_address, self.cfg.index_dir))
+        else:
+            self.made.append(make_embedder(self.cfg))
+        return self.made[-1]
+
+    def done(self) -> None:
+        for embedder in self.made:
+            if hasattr(embedder, "close"):
+                embedder.close()
+                click.echo(f"ray: {embedder.remote} texts embedded on {len(embedder.nodes)} nodes, "
+                           f"{embedder.resumed} resumed from checkpoints", err=True)
+
 DEFAULT_SOURCE = Path("seeds")
 
 
@@ -17,7 +49,8 @@ DEFAULT_SOURCE = Path("seeds")
               help="File or folder of documents (.txt .md .html .pdf .docx .jsonl); repeatable. Default: seeds/.")
 @index_option
 @model_option
-def build(sources: tuple[Path, ...], index_dir: Path | None, model_path: str | None) -> None:
+@ray_option
+def build(sources: tuple[Path, ...], index_dir: Path | None, model_path: str | None, ray_address: str | None) -> None:
     """Read documents, cut them into passages and build the hybrid index. An ``examples.txt``
     beside the documents (one question per line) gives the UI its example questions.
 
@@ -30,11 +63,13 @@ def build(sources: tuple[Path, ...], index_dir: Path | None, model_path: str | N
     from ..store import BuildSettings, build_index, read_manifest
 
     cfg = config(index_dir=index_dir, model_path=model_path)
+    embedders = Embedders(cfg, ray_address)
     roots = list(sources) or [DEFAULT_SOURCE]
     docs = read_documents(roots)
     writable_folder(cfg.index_dir)  # before the model loads
-    gen = build_index(docs, make_embedder(cfg), cfg.index_dir, settings=BuildSettings.from_config(cfg),
+    gen = build_index(docs, embedders(), cfg.index_dir, settings=BuildSettings.from_config(cfg),
                       source_roots=[str(r) for r in roots], show_progress=True, examples=read_examples(roots))
+    embedders.done()
     counts = read_manifest(cfg.index_dir, gen)["counts"]
     click.echo(f"indexed {counts['documents']} documents, {counts['passages']} passages into {cfg.index_dir}")
 
@@ -43,7 +78,8 @@ def build(sources: tuple[Path, ...], index_dir: Path | None, model_path: str | N
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @index_option
 @model_option
-def add(paths: tuple[Path, ...], index_dir: Path | None, model_path: str | None) -> None:
+@ray_option
+def add(paths: tuple[Path, ...], index_dir: Path | None, model_path: str | None, ray_address: str | None) -> None:
     """Add or update documents (.txt .md .html .pdf .docx .jsonl files or folders).
 
     Only new or changed text is embedded; unreadable files are skipped with a message.
@@ -56,8 +92,10 @@ def add(paths: tuple[Path, ...], index_dir: Path | None, model_path: str | None)
     from ..store import BuildSettings
 
     cfg = config(index_dir=index_dir, model_path=model_path)
-    report = add_paths(cfg.index_dir, list(paths), lambda: make_embedder(cfg),
-                       settings=BuildSettings.from_config(cfg), show_progress=True)
+    embedders = Embedders(cfg, ray_address)
+    report = add_paths(cfg.index_dir, list(paths), embedders, settings=BuildSettings.from_config(cfg),
+                       show_progress=True)
+    embedders.done()
     for message in report.skipped:
         click.echo(f"skipped: {message}", err=True)
     for name, doc_id in report.duplicates:
@@ -113,7 +151,8 @@ def list_cmd(as_json: bool, index_dir: Path | None) -> None:
 @click.command()
 @index_option
 @model_option
-def rebuild(index_dir: Path | None, model_path: str | None) -> None:
+@ray_option
+def rebuild(index_dir: Path | None, model_path: str | None, ray_address: str | None) -> None:
     """Re-chunk and re-embed every indexed document from its stored text (after a model or
     version change; the original files are not needed).
 
@@ -125,9 +164,28 @@ def rebuild(index_dir: Path | None, model_path: str | None) -> None:
     from ..store import BuildSettings
 
     cfg = config(index_dir=index_dir, model_path=model_path)
-    counts = rebuild_index(cfg.index_dir, lambda: make_embedder(cfg), settings=BuildSettings.from_config(cfg),
-                           show_progress=True)
+    embedders = Embedders(cfg, ray_address)
+    counts = rebuild_index(cfg.index_dir, embedders, settings=BuildSettings.from_config(cfg), show_progress=True)
+    embedders.done()
     click.echo(f"rebuilt {cfg.index_dir}: {counts['documents']} documents, {counts['passages']} passages")
+
+
+@click.command()
+@index_option
+def optimize(index_dir: Path | None) -> None:
+    """Merge all segments of the index into one, dropping removed documents for good (search is
+    a little faster on one segment; `add` and `remove` also merge automatically when segments pile up).
+
+    \b
+    Example:
+        assistant optimize --index index/
+    """
+    from ..merge import optimize as optimize_index
+
+    cfg = config(index_dir=index_dir)
+    counts = optimize_index(cfg.index_dir)
+    what = f"merged {counts['merged']} segments into 1" if counts["merged"] else "already one segment"
+    click.echo(f"{what}: {cfg.index_dir} has {counts['documents']} documents, {counts['passages']} passages")
 
 
 @click.command()
@@ -143,8 +201,8 @@ def check(index_dir: Path | None) -> None:
 
     index = load_index(config(index_dir=index_dir).index_dir)
     counts = index.manifest["counts"]
-    click.echo(f"ok: {counts['documents']} documents, {counts['passages']} passages, "
-               f"model {index.manifest['model']['id']}")
+    click.echo(f"ok: {counts['documents']} documents, {counts['passages']} passages in "
+               f"{len(index.manifest['segments'])} segments, model {index.manifest['model']['id']}")
 
 
-COMMANDS = (build, add, remove, list_cmd, rebuild, check)
+COMMANDS = (build, add, remove, list_cmd, rebuild, optimize, check)
