@@ -3,7 +3,7 @@
 
 The server writes ``<cache>/servers/<key>.json`` (``announce``), keyed by the index folder's real
 path: ``{"url", "pid", "index", "sign_in"}``; it removes the file when it stops, and a file whose
-process is gone is ignored. The client (``find``, ``post``) speaks the server's REST API
+process is gone, or whose port nothing listens on, is ignored. The client (``find``, ``post``) speaks the server's REST API
 (``/api/v1/search``, ``/api/v1/ask``) on loopback with HTTP Basic when the server has users
 (``ASSISTANT_USER`` / ``ASSISTANT_PASSWORD``). Anything that goes wrong on the way (no server, a
 stale file, sign-in refused, a timeout) returns None, and the caller answers locally.
@@ -16,7 +16,9 @@ import hashlib
 import json
 import logging
 import os
+import socket
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +66,9 @@ def find(cache_root: Path, index_dir: Path) -> Server | None:
         rec = json.loads(_file(cache_root, index_dir).read_text(encoding="utf-8"))
         server = Server(str(rec["url"]).rstrip("/"), int(rec["pid"]), bool(rec.get("sign_in")))
         os.kill(server.pid, 0)  # raises when the process is gone
+        address = urllib.parse.urlsplit(server.url)
+        # A server killed without withdrawing, its pid taken since: nothing listens on its port.
+        socket.create_connection((address.hostname, address.port), timeout=1.0).close()
     except (OSError, ValueError, KeyError, TypeError, OverflowError):
         return None
     return server
