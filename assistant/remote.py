@@ -2,11 +2,12 @@
 ``ask`` on the same index send the question to it instead of loading the model (~10 s).
 
 The server writes ``<cache>/servers/<key>.json`` (``announce``), keyed by the index folder's real
-path: ``{"url", "pid", "index", "sign_in"}``; it removes the file when it stops, and a file
-whose process is gone, or whose port nothing listens on, is ignored. The client (``find``,
-``post``) speaks the server's REST API (``/api/v1/search``, ``/api/v1/ask``) on loopback with HTTP Basic when the server has users
-(``ASSISTANT_USER`` / ``ASSISTANT_PASSWORD``). Anything that goes wrong on the way (no server, a
-stale file, sign-in refused, a timeout) returns None, and the caller answers locally.
+path: ``{"url", "pid", "index", "sign_in"}``; it removes the file when it stops, and a file whose
+process is gone, or whose port nothing listens on, is ignored. The client (``find``, ``post``)
+speaks the server's REST API (``/api/v1/search``, ``/api/v1/ask``) on loopback with HTTP Basic when
+the server has users (``ASSISTANT_USER`` / ``ASSISTANT_PASSWORD``). Anything that goes wrong on the
+way (no server, a stale file, sign-in refused, a timeout) returns None, and the caller answers
+locally.
 """
 
 from __future__ import annotations
