@@ -85,7 +85,7 @@ def server_first_answer(index_dir: Path, question: str, timeout: float = 600) ->
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
     body = json.dumps({"query": question, "k": 5}).encode()
     try:
-        while time.perf_counter() - t0 < timeout:
+        while time.perf_counter() - t0 < timeout and proc.poll() is None:
             try:
                 req = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/search", data=body,
                                              headers={"Content-Type": "application/json"})

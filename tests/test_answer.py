@@ -200,7 +200,7 @@ def test_cli_ask_json(seeds_index):
 
     result = CliRunner().invoke(cli, ["ask", "كم عدد قتلى داعش؟", "--json", "--index", str(seeds_index)])
     assert result.exit_code == 0, result.output
-    d = json.loads(result.output)
+    d = json.loads(result.stdout)  # stderr may hold the instant-answers tip
     assert d["agreement"] == "differ" and any(c["value"] == "374" for c in d["claims"])
     result = CliRunner().invoke(cli, ["ask", "   ", "--index", str(seeds_index)])
     assert result.exit_code != 0 and "empty" in result.output
