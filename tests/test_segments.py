@@ -220,7 +220,6 @@ def segmented_and_whole(tmp_path: Path, embedder_factory, adds: int = 20):
     return seg, whole
 
 
-@pytest.mark.skipif(not (EVAL / "xquad_ar" / "corpus.jsonl").is_file(), reason="needs ../shared/eval")
 def test_twenty_adds_and_removes_search_like_one_build(tmp_path):
     from assistant.merge import optimize
 
@@ -243,7 +242,6 @@ def test_twenty_adds_and_removes_search_like_one_build(tmp_path):
 
 
 @pytest.mark.integration
-@pytest.mark.skipif(not (EVAL / "xquad_ar" / "corpus.jsonl").is_file(), reason="needs ../shared/eval")
 def test_twenty_adds_search_like_one_build_with_the_real_model(tmp_path, real_embedder):
     """The same with EmbeddingGemma, its document vectors from the embedding cache `make eval` fills."""
     from assistant.embedding.cache import CachedQueryEmbedder, EmbeddingCache
