@@ -58,6 +58,21 @@ def unit_rows(vecs: np.ndarray, dim: int) -> np.ndarray:
     return np.ascontiguousarray(vecs / norms)
 
 
+def length_sorted(texts: list[str], batch_size: int, forward, show_progress: bool = False) -> np.ndarray:
+    """``forward`` (a batch of texts -> float32 rows) over batches of similar length, longest first,
+    so little padding is computed; rows come back in the order of ``texts``."""
+    from tqdm.auto import tqdm
+
+    order = np.argsort([-len(t) for t in texts], kind="stable")
+    out = None
+    for i in tqdm(range(0, len(texts), batch_size), desc="Batches", disable=not show_progress):
+        rows = order[i:i + batch_size]
+        vecs = forward([texts[j] for j in rows])
+        out = np.empty((len(texts), vecs.shape[1]), np.float32) if out is None else out
+        out[rows] = vecs
+    return out if out is not None else np.zeros((0, 0), np.float32)
+
+
 class SentenceTransformerEmbedder:
     """EmbeddingGemma with its retrieval prompts (``encode_query`` / ``encode_document``).
 
@@ -122,16 +137,12 @@ class SentenceTransformerEmbedder:
             vecs = graph.encode(self.model, [prompt + texts[0]])
             if vecs is not None:
                 return unit_rows(vecs, self.dim)
-        # Batches of similar length (longest first) pad little; rows come back in the given order.
-        order = np.argsort([-len(t) for t in texts], kind="stable")
-        parts = []
-        with torch.inference_mode():
-            for i in range(0, len(texts), self.batch_size):
-                features = tokenize(self.model, [prompt + texts[j] for j in order[i:i + self.batch_size]])
-                parts.append(self.model(features)["sentence_embedding"].float().numpy())
-        out = np.empty((len(texts), parts[0].shape[1]), np.float32)
-        out[order] = np.concatenate(parts)
-        return unit_rows(out, self.dim)
+        def forward(batch: list[str]) -> np.ndarray:
+            with torch.inference_mode():
+                features = tokenize(self.model, [prompt + t for t in batch])
+                return self.model(features)["sentence_embedding"].float().numpy()
+
+        return unit_rows(length_sorted(texts, self.batch_size, forward), self.dim)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         return embed_missing(texts, self.cache, self._encode_queries, self.dim, key=str)
@@ -251,15 +262,9 @@ class OpenVINOEmbedder:
         self.graph, self.graph_status = None, "openvino"  # questions already take the fast path
 
     def _encode(self, texts: list[str], prompt: str, show_progress: bool = False) -> np.ndarray:
-        """Length-sorted batches (little padding); rows come back in the given order."""
-        from tqdm.auto import tqdm
-
-        order = np.argsort([-len(t) for t in texts], kind="stable")
-        out = np.empty((len(texts), self.ov.dim), np.float32)
-        for i in tqdm(range(0, len(texts), self.batch_size), desc="Batches", disable=not show_progress):
-            rows = order[i:i + self.batch_size]
-            out[rows] = self.ov.encode([prompt + texts[j] for j in rows])
-        return unit_rows(out, self.dim)
+        vecs = length_sorted(texts, self.batch_size, lambda batch: self.ov.encode([prompt + t for t in batch]),
+                             show_progress)
+        return unit_rows(vecs, self.dim)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         prompt = self.ov.prompts.get("query", "")
