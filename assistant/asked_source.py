@@ -1,0 +1,79 @@
+"""Whose account a question asks for ("بحسب المرصد", "وفق رواية الوزارة", "according to the agency"),
+and whether a passage gives that source's account.
+
+On a collection of many outlets covering one event, the same figure is given differently by each
+party; a question that names its source wants that source's passage, not another party's figure
+on the same matter. ``question_source`` reads the named source (the words after "بحسب / حسب /
+وفق / according to", statement nouns like "رواية" or "بيان" dropped); ``source_hold`` gives the
+share of those words that a passage attributes: in its document's headline or outlet (an article
+headed "المرصد: …" is the Observatory's account throughout), or in one of its sentences that
+reports speech (a reporting verb or "حسب …"). The words come from the question and the
+vocabulary's reporting entries (``answer/vocabulary.tsv``): no source is known in advance.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from .focus import cores, matches, words
+from .normalize import STOPWORDS, normalize_arabic, tokenize
+
+
+@lru_cache(maxsize=1)
+def _reporting() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    from .answer.lexicon import vocabulary
+
+    v = vocabulary()
+
+    def fold(words: frozenset[str]) -> frozenset[str]:  # the words and their cores
+        folded = {normalize_arabic(w).casefold() for w in words}
+        return frozenset(folded | {c for w in folded for c in cores(w)})
+
+    return (fold(v.words("reporting", "preposition")), fold(v.words("reporting", "verb")),
+            fold(v.words("reporting", "statement")))
+
+
+@lru_cache(maxsize=4096)
+def question_source(question: str, most: int = 4) -> tuple[frozenset[str], ...]:
+    """The named source's words (each as its cores), or () when the question names none."""
+    preps, verbs, statements = _reporting()
+    toks = [t.casefold() for t in tokenize(question)]
+    for i, t in enumerate(toks):
+        if t in preps or not cores(t).isdisjoint(preps):
+            words = [w for w in toks[i + 1:] if w not in STOPWORDS and w not in statements and w not in verbs
+                     and cores(w).isdisjoint(statements | verbs) and w not in ("to", "the", "of", "s")]
+            return tuple(cores(w) for w in words[:most])
+    return ()
+
+
+def _spelled(noun: frozenset[str], toks: tuple[str, ...]) -> bool:
+    """A short source word is the initialism of a run of ``words`` ("قسد" for "قوات سوريا الديمقراطية")."""
+    from .answer.lexicon import initialism
+
+    for core in noun:
+        n = len(core)
+        if 2 <= n <= 5 and any(initialism(" ".join(toks[i:i + n])) == core for i in range(len(toks) - n + 1)):
+            return True
+    return False
+
+
+def _share(source: tuple[frozenset[str], ...], toks: tuple[str, ...]) -> float:
+    """The share of the source's words found in ``toks``: as a form of the word, or spelled out."""
+    return sum(any(matches(c, w) for w in toks) or _spelled(c, toks) for c in source) / len(source)
+
+
+@lru_cache(maxsize=16384)
+def headline_hold(source: tuple[frozenset[str], ...], headline: str) -> float:
+    return _share(source, words(headline)) if source else 0.0
+
+
+@lru_cache(maxsize=16384)
+def sentence_hold(source: tuple[frozenset[str], ...], sentence: str) -> float:
+    """The share of the source's words in ``sentence`` when it reports speech, else 0."""
+    if not source:
+        return 0.0
+    preps, verbs, _ = _reporting()
+    toks = words(sentence)
+    if not any(w in verbs or w in preps or not cores(w).isdisjoint(preps | verbs) for w in toks):
+        return 0.0
+    return _share(source, toks)
