@@ -67,13 +67,30 @@ def headline_hold(source: tuple[frozenset[str], ...], headline: str) -> float:
     return _share(source, words(headline)) if source else 0.0
 
 
+SPEAKER_AFTER = 5  # words after "قال / أعلن / حسب" where its speaker stands ("قالت وزارة الصحة في بيان")
+SPEAKER_BEFORE = 3  # words before a reporting verb ("الوزارة أعلنت")
+
+
 @lru_cache(maxsize=16384)
-def sentence_hold(source: tuple[frozenset[str], ...], sentence: str) -> float:
-    """The share of the source's words in ``sentence`` when it reports speech, else 0."""
-    if not source:
-        return 0.0
+def speaker_zone(sentence: str) -> tuple[str, ...]:
+    """The words of ``sentence`` where a speaker stands: just after each reporting verb or "حسب / وفق",
+    and just before each reporting verb. Empty when nobody speaks in it."""
     preps, verbs, _ = _reporting()
     toks = words(sentence)
-    if not any(w in verbs or w in preps or not cores(w).isdisjoint(preps | verbs) for w in toks):
+    zone: set[int] = set()
+    for i, w in enumerate(toks):
+        verb = w in verbs or not cores(w).isdisjoint(verbs)
+        if verb or w in preps or not cores(w).isdisjoint(preps):
+            zone.update(range(i + 1, min(len(toks), i + 1 + SPEAKER_AFTER)))
+            if verb:
+                zone.update(range(max(0, i - SPEAKER_BEFORE), i))
+    return tuple(toks[i] for i in sorted(zone))
+
+
+@lru_cache(maxsize=16384)
+def sentence_hold(source: tuple[frozenset[str], ...], sentence: str) -> float:
+    """The share of the source's words where ``sentence`` names its speaker (``speaker_zone``)."""
+    if not source:
         return 0.0
-    return _share(source, toks)
+    zone = speaker_zone(sentence)
+    return _share(source, zone) if zone else 0.0

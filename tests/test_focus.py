@@ -91,8 +91,10 @@ def test_source_hold_is_in_the_headline_or_a_reporting_sentence():
     assert headline_hold(source, "الشرطة تحقق في الحريق") == 0.0
     assert sentence_hold(source, "وقالت وزارة الصحة إن 12 شخصا قتلوا.") == 1.0
     assert sentence_hold(source, "أعلنت الوزارة الحصيلة.") == 0.5  # one of the two words
-    # the source named where nobody speaks is not its account
+    # the source named where nobody speaks is not its account, nor is it when another speaks of it
     assert sentence_hold(source, "تقع وزارة الصحة قرب المصنع.") == 0.0
+    assert sentence_hold(source, "وأسفر الحريق، حسب الشرطة، عن إغلاق الطريق المؤدي إلى مبنى وزارة الصحة.") == 0.0
+    assert sentence_hold(source, "وزارة الصحة أعلنت الحصيلة.") == 1.0  # the speaker before its verb
 
 
 def _searcher(tmp_path, texts: dict[str, str], meta: dict[str, dict] | None = None) -> Searcher:
