@@ -147,6 +147,9 @@ class UserStore:
         self._key = secrets.token_bytes(32)  # per process: remembered logins die with it
         self._remembered: dict[str, tuple[bytes, float]] = {}
         self._failures: dict[str, list[float]] = {}
+        # checked for a name that is not in the file, so a wrong name costs what a wrong password does
+        # and the time of a refusal does not tell which names exist
+        self._decoy = hash_password(secrets.token_urlsafe(16))
         self.clock = time.monotonic
         self._refresh()
         if not self._users:
@@ -174,7 +177,10 @@ class UserStore:
         """The user, when ``password`` is theirs; otherwise None."""
         self._refresh()
         entry = self._users.get(name)
-        if entry is None or not isinstance(password, str):
+        if not isinstance(password, str):
+            return None
+        if entry is None:
+            check_password(password, self._decoy)
             return None
         token = hmac.new(self._key, f"{name}\0{password}".encode("utf-8", "replace"), hashlib.sha256).digest()
         now = self.clock()

@@ -72,6 +72,23 @@ def test_password_guessing_is_slowed_per_name(tmp_path):
     assert store.authenticate("amina", "right password") is not None
 
 
+def test_an_unknown_name_costs_a_password_check_too(tmp_path, monkeypatch):
+    """A refusal takes as long for a name that does not exist as for a wrong password, so the time
+    of the answer does not tell which names exist."""
+    import assistant.users as users
+
+    path = tmp_path / "users.json"
+    add_user(path, "amina", "editor", "right password")
+    store = UserStore(path)
+    checked = []
+    real = users.check_password
+    monkeypatch.setattr(users, "check_password", lambda pw, stored: checked.append(stored) or real(pw, stored))
+    assert store.authenticate("nobody", "right password") is None
+    assert store.authenticate("amina", "wrong password") is None
+    assert len(checked) == 2 and all(h.startswith("scrypt$") for h in checked)
+    assert checked[0] != read_users(path)["amina"]["hash"]  # a decoy hash, not a real user's
+
+
 def test_damaged_users_file_is_one_line(tmp_path):
     path = tmp_path / "users.json"
     path.write_text(json.dumps({"users": {"a": "b"}}), "utf-8")
