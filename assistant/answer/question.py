@@ -107,7 +107,17 @@ def _kind(f: Folded, words: list[str]) -> str:
         return "date"
     if re.search(r"(?:^|\s)(?:ما|باي|اي)\s+(?:اسم|وكاله|دوله|جهه|منصب)", f.text):
         return "name"
+    if which_noun(words):
+        return "name"  # "أي دولة اتهمت ...": which one, named
     return "other"
+
+
+def which_noun(words: list[str]) -> str:
+    """"أي دولة اتهمت ..." / "بأي معركة" -> the noun the question asks to name."""
+    for i, w in enumerate(words[:3]):
+        if w in _n("اي باي لاي") and i + 1 < len(words) and words[i + 1] not in STOPWORDS:
+            return words[i + 1]
+    return ""
 
 
 def parse_question(text: str) -> Question:
@@ -159,7 +169,7 @@ def _counted(toks: list[Token], kind: str) -> tuple[set[str], str, int | None]:
         return set(), "", None
     counted: set[str] = set()
     k = j
-    if words[0:1] != ["how"]:  # Arabic: the noun right after the cue
+    if words[i] not in ("many", "much"):  # Arabic: the noun right after the cue
         c = concepts_of(words[k])
         counted = {x for x in c if r.get(x) not in ("event", "attribute")}
         noun = "" if c or words[k] in STOPWORDS else words[k]

@@ -8,7 +8,7 @@ import re
 from ..normalize import STOPWORDS, normalize_arabic
 from .claims import REPORTING_VERBS, find_dates
 from .lexicon import Folded, Token, concepts_of, fold, question_words, same_word, tokens, word_matches
-from .question import Question, Span, make_span
+from .question import Question, Span, make_span, which_noun
 
 _SPLIT = re.compile(r"[,.;:!?]")
 
@@ -85,24 +85,50 @@ _QUOTED = re.compile(r'"([^"]{2,60})"')
 
 def _names(q: Question, f: Folded, toks: list[Token], after: int) -> list[Span]:
     """An apposition after an asked word ("قائد الفرقة، سامر خليل،", "مدير المركز الإعلامي لـ“X”، سامر
-    خليل،"), else a quoted name right after what is named."""
+    خليل،"), else a quoted name right after what is named. What the name is the name of (the head:
+    "ما اسم الحملة" -> الحملة) outranks the question's other words: "حملة “X”" beats "قائد “Y”، Z،"."""
     out = []
+    heads = _name_heads(q)
+    if any(any(same_word(h, t.text) for t in toks) for h in heads):
+        heads |= _CLASSIFIERS  # "أطلق عليها اسم “X”", in a sentence about what is named
     mine = q.words + tuple(w for g in q.party for w in g)
     asked = [i for i, t in enumerate(toks) if any(same_word(w, t.text) for w in mine)]
     for i in asked:
         name = _apposition(f, toks, i + 1)
         if name:
-            out.append(make_span(f, name[0].start, name[-1].end))
-            break
-    heads = _name_heads(q)
-    mine = q.words + tuple(w for g in q.party for w in g)
+            head = any(same_word(h, toks[i].text) for h in heads)
+            out.append(make_span(f, name[0].start, name[-1].end, fit=1.0 if head else 0.5))
     for m in _QUOTED.finditer(f.text):  # "حملة “X”", "اسم “X”": a quoted name right after what is named
         words = m.group(1).split()
         before = [t for t in toks if t.fend <= m.start()][-1:]
         if words and before and any(same_word(h, before[0].text) for h in heads) and not all(
                 any(same_word(w, x) for w in mine) for x in words):
             a, b = f.span(m.start(1), m.end(1))
-            out.append(make_span(f, a, b, fit=0.6))
+            out.append(make_span(f, a, b, fit=0.9))
+    which = which_noun([t.text.lower() for t in tokens(fold(q.text))])
+    if which:
+        out += _which(q, f, toks, which)
+    return sorted(out, key=lambda s: -s.fit)
+
+
+def _which(q: Question, f: Folded, toks: list[Token], noun: str) -> list[Span]:
+    """"أي دولة ...؟": the noun with a name or a relational adjective the question does not hold
+    ("الدولة التركية", "مخيم “النور”")."""
+    out = []
+    for i, t in enumerate(toks[:-1]):
+        if not same_word(noun, t.text):
+            continue
+        m = _QUOTED.match(f.text, max(0, t.fstart - 1))
+        nxt = toks[i + 1]
+        if m and m.start(1) == t.fstart and len(m.group(1).split()) > 1:  # "“مخيم النور”"
+            a, b = f.span(m.start(1), m.end(1))
+        elif (t.text.startswith("ال") == nxt.text.startswith("ال") and nxt.text.endswith(("يه", "ي"))
+              and not _clause_break(f, t, nxt) and len(nxt.text) > 4):
+            a, b = t.start, nxt.end
+        else:
+            continue
+        if not all(any(same_word(w, x.text) for w in q.words) for x in toks[i + 1:] if x.end <= b):
+            out.append(make_span(f, a, b, fit=0.9))
     return out
 
 
@@ -131,13 +157,13 @@ def _apposition(f: Folded, toks: list[Token], j: int) -> list[Token]:
 
 
 def _name_heads(q: Question) -> set[str]:
-    """What the name is the name of: "ما اسم الحملة" -> الحملة (and اسم), "أي وكالة نشرت" -> وكالة."""
+    """What the name is the name of: "ما اسم الحملة" -> اسم, الحملة; "أي وكالة نشرت" -> وكالة."""
     words = [t.text.lower() for t in tokens(fold(q.text))]
     content = [w for w in words if w not in STOPWORDS and w not in question_words() and len(w) > 1
                and w[1:] not in question_words()]
     for i, w in enumerate(words):  # "ما اسم مدير المصنع": the name of the manager, not any name
         if any(v in _CLASSIFIERS for v in (w, w[1:])):
-            return {c for c in words[i + 1:i + 3] if c in content}
+            return set([c for c in words[i + 1:i + 3] if c in content][:1])
     return set(content[:1])
 
 
