@@ -165,6 +165,8 @@ def answer_question(searcher, question: str, k: int = DEFAULTS.answer_k, *,
     closeness = SentenceCloseness(searcher, text) if related and q.terms else None
     candidates = [c for h in pool if related and q.terms
                   for c in _candidates(q, h, docs[h.passage.doc_id], parties, closeness)]
+    if q.sequel:
+        candidates += _sequels(candidates, docs)
     if q.kind in ("name", "place", "cause") and candidates:
         best_fit = max(c.span.fit for c in candidates)  # an apposition beats any party named
         candidates = [c for c in candidates if c.span.fit >= best_fit]
@@ -227,6 +229,21 @@ def _candidates(q: Question, hit: Hit, doc: Document, parties: PartyMatcher | No
         best = found[0]
         date = _claim_date(doc, (s, e), said_at)
         out.append(_Candidate(hit, s, e, best, cov + 0.5 * best.fit + 0.5 * dense + close, speaker, date))
+    return out
+
+
+def _sequels(candidates: list[_Candidate], docs: dict[str, Document], best: int = 3) -> list[_Candidate]:
+    """"ما الخطوة التالية بعد X؟": the sentence that follows each of the ``best`` sentences telling X
+    in its passage ("... تم فرض طوق أمني على الحي. بعدها دخلت القوات مرحلة الهجوم.")."""
+    have = {(c.hit.passage.doc_id, c.start) for c in candidates}
+    out = []
+    for c in sorted(candidates, key=lambda c: -c.score)[:best]:
+        doc = docs[c.hit.passage.doc_id]
+        following = split_sentences(doc.text, c.end, c.hit.passage.end)[:1]
+        for s, e in following:
+            if (doc.doc_id, s) not in have:
+                have.add((doc.doc_id, s))
+                out.append(_Candidate(c.hit, s, e, Span(s, e, doc.text[s:e]), c.score - 0.01, c.speaker, c.date))
     return out
 
 

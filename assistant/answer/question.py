@@ -39,6 +39,7 @@ class Question:
     noun: str = ""  # the counted noun when the vocabulary does not know it ("كم فريقا")
     party: tuple[tuple[str, ...], ...] = ()  # whose: groups of folded words ("قوات الدفاع المدني")
     party_label: str = ""  # the party as the question writes it (case kept: "UNICEF", not "unicef")
+    sequel: bool = False  # "ما الخطوة التالية بعد X": the answer is what the sources tell after X
 
     @property
     def events(self) -> frozenset[str]:
@@ -145,7 +146,10 @@ def parse_question(text: str) -> Question:
         counted |= {"duration"}
     in_party = {w for g in party for w in g}
     label = " ".join(text[t.start:t.end] for t in toks if t.text.lower() in in_party or t.text.lower()[1:] in in_party)
-    return Question(text, kind, frozenset(concepts), tuple(rest), frozenset(counted), noun, tuple(party), label)
+    sequel_words = vocabulary().words("question", "sequel")
+    sequel = kind == "other" and any(v in sequel_words for w in words for v in variants(w))
+    return Question(text, kind, frozenset(concepts), tuple(rest), frozenset(counted), noun, tuple(party), label,
+                    sequel)
 
 
 def _counted(toks: list[Token], kind: str) -> tuple[set[str], str, int | None]:

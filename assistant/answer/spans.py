@@ -108,7 +108,54 @@ def _names(q: Question, f: Folded, toks: list[Token], after: int) -> list[Span]:
     which = which_noun([t.text.lower() for t in tokens(fold(q.text))])
     if which:
         out += _which(q, f, toks, which)
+    elif not _classified(q):
+        out += _after_verb(q, f, toks, heads)
+        if _asks_who_they_are(q):  # "من هم المحتجزون؟" -> "... هم عمال المصنع"
+            out += _after_verb(q, f, toks, _PRONOUNS)
     return sorted(out, key=lambda s: -s.fit)
+
+
+_PRONOUNS = _n("هم هي هو")
+
+
+def _asks_who_they_are(q: Question) -> bool:
+    words = [t.text for t in tokens(fold(q.text))][:2]
+    return len(words) == 2 and words[0] in _n("من ومن") and words[1] in _PRONOUNS
+
+
+_RELATIVES = _n("الذي التي الذين اللذين اللتين اللواتي")
+
+
+def _skeleton(word: str) -> str:
+    return word.replace("ا", "")
+
+
+def _after_verb(q: Question, f: Folded, toks: list[Token], heads: set[str], width: int = 6) -> list[Span]:
+    """"مَن اتخذهم المسلحون دروعاً؟" -> "بعد اتخاذهم الرهائن وعمال المصنع، ...": the words after the
+    question's verb (or its verbal noun: the same letters but the long vowel) up to the clause's end.
+    The weakest name: an apposition or a quoted name wins over it."""
+    mine = q.words + tuple(w for g in q.party for w in g)
+    out = []
+    for i, t in enumerate(toks[:-1]):
+        if not any(h == t.text or same_word(h, t.text) or len(h) >= 4 and _skeleton(h) == _skeleton(t.text)
+                   for h in heads):
+            continue
+        words = []
+        for j in range(i + 1, min(i + 1 + width, len(toks))):
+            if _clause_break(f, toks[j - 1], toks[j]) or toks[j].text in _RELATIVES:
+                break
+            words.append(toks[j])
+        while words and (words[-1].text in STOPWORDS or words[-1].text.startswith("و") and len(words) > 1
+                         and words[-1].text[1:] in STOPWORDS):
+            words.pop()
+        if words and not all(any(same_word(w, x.text) for w in mine) for x in words):
+            out.append(make_span(f, words[0].start, words[-1].end, fit=0.4))
+    return out
+
+
+def _classified(q: Question) -> bool:
+    """"ما اسم ..."/"ما نوع ...": a name proper is asked for, not any phrase."""
+    return any(v in _CLASSIFIERS for w in tokens(fold(q.text)) for v in (w.text, w.text[1:]))
 
 
 def _which(q: Question, f: Folded, toks: list[Token], noun: str) -> list[Span]:
