@@ -83,6 +83,7 @@ _CONTEXT = _n("في خلال على عند بعد قبل منذ بحسب حسب 
 _EN_STOP = frozenset("were was been be have has had are is the a an of did do does to total from".split())
 
 
+CLASSIFIERS = _n("اسم نوع")  # "ما اسم الحملة": asks for a name; a sentence that gives it seldom says "اسم"
 _MOTION = frozenset({"escape", "displaced", "evacuation", "rescue"})  # their "من X" is a place
 _PLACE_NOUNS = _n("مناطق منطقه مدينه مدن حي احياء قريه قري بلده مكان اماكن محافظه دوله دول بلد جهه مخيم")
 _FOLLOW_CUES = _n("كم متى متي أين اين لماذا كيف هل من ما ماذا")
@@ -141,7 +142,7 @@ def parse_question(text: str) -> Question:
         party = [tuple(core)] if core else []
     in_party = {w for g in party for w in g}
     rest = [w for w in (t.text.lower() for t in content_words(toks)) if not concepts_of(w)
-            and not in_party & set(variants(w)) and w not in _EN_STOP | _CONTEXT and w != noun]
+            and not in_party & set(variants(w)) and w not in _EN_STOP | _CONTEXT | CLASSIFIERS and w != noun]
     if kind == "figure" and re.search(r"(?:كم|مده|how long)\b.*(?:استمر|دام|last)", f.text.lower()):
         counted |= {"duration"}
     in_party = {w for g in party for w in g}

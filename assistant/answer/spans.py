@@ -8,7 +8,7 @@ import re
 from ..normalize import STOPWORDS, normalize_arabic
 from .claims import REPORTING_VERBS, find_dates
 from .lexicon import Folded, Token, concepts_of, fold, question_words, same_word, tokens, word_matches
-from .question import Question, Span, make_span, which_noun
+from .question import CLASSIFIERS, Question, Span, make_span, which_noun
 
 _SPLIT = re.compile(r"[,.;:!?]")
 
@@ -90,13 +90,15 @@ def _names(q: Question, f: Folded, toks: list[Token], after: int) -> list[Span]:
     out = []
     heads = _name_heads(q)
     if any(any(same_word(h, t.text) for t in toks) for h in heads):
-        heads |= _CLASSIFIERS  # "أطلق عليها اسم “X”", in a sentence about what is named
+        heads |= CLASSIFIERS  # "أطلق عليها اسم “X”", in a sentence about what is named
     mine = q.words + tuple(w for g in q.party for w in g)
     asked = [i for i, t in enumerate(toks) if any(same_word(w, t.text) for w in mine)]
     for i in asked:
         name = _apposition(f, toks, i + 1)
-        if name:
-            head = any(same_word(h, toks[i].text) for h in heads)
+        if name:  # "مدير الشركة، X،": X names the manager, not the company
+            genitive = i > 0 and toks[i].text.startswith("ال") and not toks[i - 1].text.startswith(("ال", "وال")) \
+                and toks[i - 1].text not in STOPWORDS and not _clause_break(f, toks[i - 1], toks[i])
+            head = any(same_word(h, toks[i].text) for h in heads) and not genitive
             out.append(make_span(f, name[0].start, name[-1].end, fit=1.0 if head else 0.5))
     for m in _QUOTED.finditer(f.text):  # "حملة “X”", "اسم “X”": a quoted name right after what is named
         words = m.group(1).split()
@@ -108,10 +110,10 @@ def _names(q: Question, f: Folded, toks: list[Token], after: int) -> list[Span]:
     which = which_noun([t.text.lower() for t in tokens(fold(q.text))])
     if which:
         out += _which(q, f, toks, which)
+    elif _asks_who_they_are(q):  # "من هم المحتجزون؟" -> "... هم عمال المصنع"
+        out += _after_verb(q, f, toks, _PRONOUNS)
     elif not _classified(q):
         out += _after_verb(q, f, toks, heads)
-        if _asks_who_they_are(q):  # "من هم المحتجزون؟" -> "... هم عمال المصنع"
-            out += _after_verb(q, f, toks, _PRONOUNS)
     return sorted(out, key=lambda s: -s.fit)
 
 
@@ -130,10 +132,11 @@ def _skeleton(word: str) -> str:
     return word.replace("ا", "")
 
 
-def _after_verb(q: Question, f: Folded, toks: list[Token], heads: set[str], width: int = 6) -> list[Span]:
+def _after_verb(q: Question, f: Folded, toks: list[Token], heads: set[str], width: int = 8) -> list[Span]:
     """"مَن اتخذهم المسلحون دروعاً؟" -> "بعد اتخاذهم الرهائن وعمال المصنع، ...": the words after the
     question's verb (or its verbal noun: the same letters but the long vowel) up to the clause's end.
-    The weakest name: an apposition or a quoted name wins over it."""
+    It outranks an apposition after another word of the question (that names someone else), not one
+    after what is asked about nor a quoted name."""
     mine = q.words + tuple(w for g in q.party for w in g)
     out = []
     for i, t in enumerate(toks[:-1]):
@@ -149,13 +152,13 @@ def _after_verb(q: Question, f: Folded, toks: list[Token], heads: set[str], widt
                          and words[-1].text[1:] in STOPWORDS):
             words.pop()
         if words and not all(any(same_word(w, x.text) for w in mine) for x in words):
-            out.append(make_span(f, words[0].start, words[-1].end, fit=0.4))
+            out.append(make_span(f, words[0].start, words[-1].end, fit=0.6))
     return out
 
 
 def _classified(q: Question) -> bool:
     """"ما اسم ..."/"ما نوع ...": a name proper is asked for, not any phrase."""
-    return any(v in _CLASSIFIERS for w in tokens(fold(q.text)) for v in (w.text, w.text[1:]))
+    return any(v in CLASSIFIERS for w in tokens(fold(q.text)) for v in (w.text, w.text[1:]))
 
 
 def _which(q: Question, f: Folded, toks: list[Token], noun: str) -> list[Span]:
@@ -179,7 +182,6 @@ def _which(q: Question, f: Folded, toks: list[Token], noun: str) -> list[Span]:
     return out
 
 
-_CLASSIFIERS = _n("اسم نوع")
 
 
 def _apposition(f: Folded, toks: list[Token], j: int) -> list[Token]:
@@ -209,7 +211,7 @@ def _name_heads(q: Question) -> set[str]:
     content = [w for w in words if w not in STOPWORDS and w not in question_words() and len(w) > 1
                and w[1:] not in question_words()]
     for i, w in enumerate(words):  # "ما اسم مدير المصنع": the name of the manager, not any name
-        if any(v in _CLASSIFIERS for v in (w, w[1:])):
+        if any(v in CLASSIFIERS for v in (w, w[1:])):
             return set([c for c in words[i + 1:i + 3] if c in content][:1])
     return set(content[:1])
 
