@@ -148,7 +148,7 @@ def test_a_name_after_what_is_named_outranks_one_after_another_word():
     assert _spans("ما اسم عملية الإنقاذ؟", s)[0] == "الأمل الأخير"
     # "مدير الشركة، X،": X is the manager's name, not the company's
     s = "وقال مدير الشركة، ماهر سليم، إن العمل توقف"
-    assert _spans("أي شركة تدير المصنع؟", s, fit=True) == [("ماهر سليم", 0.5)]
+    assert _spans("أي شركة تدير المصنع؟", s) == []
     assert _spans("من هو مدير الشركة؟", s, fit=True)[0] == ("ماهر سليم", 1.0)
     assert _spans("من يدير الشركة؟", "ويدير الشركة المهندس ماهر سليم منذ عامين")[0].startswith("الشركة المهندس")
 

@@ -218,12 +218,12 @@ def _candidates(q: Question, hit: Hit, doc: Document, parties: PartyMatcher | No
         speaker, said_at = _speaker(doc, spans, idx, f, toks)
         if q.kind == "figure":
             found = figure_spans(q, f, toks, speaker, parties)
-        elif q.kind == "other":
-            noun = asked_noun(q)
-            named = not noun or any(same_word(noun, t.text) for t in toks) or close >= MIN_NAMED_COSINE
-            found = [Span(s, e, doc.text[s:e])] if named else []
         else:
-            found = typed_spans(q, f, toks)
+            found = typed_spans(q, f, toks) if q.kind != "other" else []
+            if not found and (q.kind == "other" or q.which):  # the sentence, where it names the asked noun
+                noun = q.which or asked_noun(q)
+                named = not noun or any(same_word(noun, t.text) for t in toks) or close >= MIN_NAMED_COSINE
+                found = [Span(s, e, doc.text[s:e], fit=1.0 if q.kind == "other" else 0.3)] if named else []
         if not found:
             continue
         best = found[0]

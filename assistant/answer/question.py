@@ -40,6 +40,7 @@ class Question:
     party: tuple[tuple[str, ...], ...] = ()  # whose: groups of folded words ("قوات الدفاع المدني")
     party_label: str = ""  # the party as the question writes it (case kept: "UNICEF", not "unicef")
     sequel: bool = False  # "ما الخطوة التالية بعد X": the answer is what the sources tell after X
+    which: str = ""  # "أي دولة ...": the noun the answer must name (folded)
 
     @property
     def events(self) -> frozenset[str]:
@@ -150,7 +151,7 @@ def parse_question(text: str) -> Question:
     sequel_words = vocabulary().words("question", "sequel")
     sequel = kind == "other" and any(v in sequel_words for w in words for v in variants(w))
     return Question(text, kind, frozenset(concepts), tuple(rest), frozenset(counted), noun, tuple(party), label,
-                    sequel)
+                    sequel, which_noun(words) if kind == "name" else "")
 
 
 def _counted(toks: list[Token], kind: str) -> tuple[set[str], str, int | None]:

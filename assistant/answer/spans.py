@@ -8,7 +8,7 @@ import re
 from ..normalize import STOPWORDS, normalize_arabic
 from .claims import REPORTING_VERBS, find_dates
 from .lexicon import Folded, Token, concepts_of, fold, question_words, same_word, tokens, word_matches
-from .question import CLASSIFIERS, Question, Span, make_span, which_noun
+from .question import CLASSIFIERS, Question, Span, make_span
 
 _SPLIT = re.compile(r"[,.;:!?]")
 
@@ -93,13 +93,16 @@ def _names(q: Question, f: Folded, toks: list[Token], after: int) -> list[Span]:
         heads |= CLASSIFIERS  # "أطلق عليها اسم “X”", in a sentence about what is named
     mine = q.words + tuple(w for g in q.party for w in g)
     asked = [i for i, t in enumerate(toks) if any(same_word(w, t.text) for w in mine)]
+    which = q.which
+    specific = bool(which) or _classified(q)
     for i in asked:
         name = _apposition(f, toks, i + 1)
         if name:  # "مدير الشركة، X،": X names the manager, not the company
             genitive = i > 0 and toks[i].text.startswith("ال") and not toks[i - 1].text.startswith(("ال", "وال")) \
                 and toks[i - 1].text not in STOPWORDS and not _clause_break(f, toks[i - 1], toks[i])
             head = any(same_word(h, toks[i].text) for h in heads) and not genitive
-            out.append(make_span(f, name[0].start, name[-1].end, fit=1.0 if head else 0.5))
+            if head or not specific:  # "أي شركة"/"ما اسم الشركة": not the name of its manager
+                out.append(make_span(f, name[0].start, name[-1].end, fit=1.0 if head else 0.5))
     for m in _QUOTED.finditer(f.text):  # "حملة “X”", "اسم “X”": a quoted name right after what is named
         words = m.group(1).split()
         before = [t for t in toks if t.fend <= m.start()][-1:]
@@ -107,7 +110,6 @@ def _names(q: Question, f: Folded, toks: list[Token], after: int) -> list[Span]:
                 any(same_word(w, x) for w in mine) for x in words):
             a, b = f.span(m.start(1), m.end(1))
             out.append(make_span(f, a, b, fit=0.9))
-    which = which_noun([t.text.lower() for t in tokens(fold(q.text))])
     if which:
         out += _which(q, f, toks, which)
     elif _asks_who_they_are(q):  # "من هم المحتجزون؟" -> "... هم عمال المصنع"
