@@ -173,3 +173,9 @@ def test_what_came_next_questions():
 def test_another_one_is_no_count():
     assert _values("كم محوراً هوجم المصنع؟", "من جهة أخرى هاجم المسلحون المصنع") == []
     assert _values("كم محوراً هوجم المصنع؟", "هاجم المسلحون المصنع من جهتين") == ["جهتين"]
+
+
+def test_an_apposition_names_the_head_of_a_long_genitive_only_when_it_is_the_asked_one():
+    s = "وقال مدير المركز الإعلامي لـ“قوات الدفاع المدني”، سامر خليل، إن العمل مستمر"
+    assert _spans("من هو مدير المركز الإعلامي لقوات الدفاع المدني؟", s, fit=True)[0] == ("سامر خليل", 1.0)
+    assert _spans("ما اسم مدير المصنع؟", s) == []  # another manager's name

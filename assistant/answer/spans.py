@@ -100,7 +100,9 @@ def _names(q: Question, f: Folded, toks: list[Token], after: int) -> list[Span]:
         if name:  # "مدير الشركة، X،": X names the manager, not the company
             genitive = i > 0 and toks[i].text.startswith("ال") and not toks[i - 1].text.startswith(("ال", "وال")) \
                 and toks[i - 1].text not in STOPWORDS and not _clause_break(f, toks[i - 1], toks[i])
-            head = any(same_word(h, toks[i].text) for h in heads) and not genitive
+            between = toks[i + 1:toks.index(name[0])]  # "مدير المركز الإعلامي، X،": whose manager
+            other = bool(between) and not any(same_word(w, t.text) for t in between for w in mine)
+            head = any(same_word(h, toks[i].text) for h in heads) and not genitive and not other
             if head or not specific:  # "أي شركة"/"ما اسم الشركة": not the name of its manager
                 out.append(make_span(f, name[0].start, name[-1].end, fit=1.0 if head else 0.5))
     for m in _QUOTED.finditer(f.text):  # "حملة “X”", "اسم “X”": a quoted name right after what is named
@@ -187,9 +189,9 @@ def _which(q: Question, f: Folded, toks: list[Token], noun: str) -> list[Span]:
 
 
 def _apposition(f: Folded, toks: list[Token], j: int) -> list[Token]:
-    """The words set off by commas after token ``j`` (the asked noun's genitive, up to 5 words, may
+    """The words set off by commas after token ``j`` (the asked noun's genitive, up to 7 words, may
     come first): a name of 1-3 words with no conjunction, particle or reporting verb."""
-    for k in range(j, min(j + 6, len(toks))):
+    for k in range(j, min(j + 8, len(toks))):
         sep = f.text[toks[k - 1].fend:toks[k].fstart] if k else ""
         if "," in sep:
             break
