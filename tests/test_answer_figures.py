@@ -179,3 +179,11 @@ def test_an_apposition_names_the_head_of_a_long_genitive_only_when_it_is_the_ask
     s = "وقال مدير المركز الإعلامي لـ“قوات الدفاع المدني”، سامر خليل، إن العمل مستمر"
     assert _spans("من هو مدير المركز الإعلامي لقوات الدفاع المدني؟", s, fit=True)[0] == ("سامر خليل", 1.0)
     assert _spans("ما اسم مدير المصنع؟", s) == []  # another manager's name
+
+
+def test_who_did_it_is_no_count_no_next_verb_and_no_other_title():
+    assert _spans("من قتل مدير المصنع؟", "وقُتل 12 عاملاً في المصنع") == []  # passive, with a count
+    assert _spans("من قتل مدير المصنع؟", "واقتحم المسلحون المصنع وقتل وأسر العديد من الحراس") == []
+    s = "وقال مدير المركز الإعلامي لـ“قوات الدفاع المدني”، سامر خليل، إن العمل مستمر"
+    assert _spans("من قتل مدير المصنع؟", s) == []  # the manager of something else
+    assert _spans("من قتل مدير المصنع؟", "وقال الشهود: قتل المسلحون مدير المصنع ليلاً")[0].startswith("المسلحون")

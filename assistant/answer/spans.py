@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from ..normalize import STOPWORDS, normalize_arabic
-from .claims import REPORTING_VERBS, find_dates
+from .claims import REPORTING_VERBS, find_dates, find_figures
 from .lexicon import Folded, Token, concepts_of, fold, question_words, same_word, tokens, word_matches
 from .question import CLASSIFIERS, Question, Span, make_span
 
@@ -102,6 +102,8 @@ def _names(q: Question, f: Folded, toks: list[Token], after: int) -> list[Span]:
                 and toks[i - 1].text not in STOPWORDS and not _clause_break(f, toks[i - 1], toks[i])
             between = toks[i + 1:toks.index(name[0])]  # "مدير المركز الإعلامي، X،": whose manager
             other = bool(between) and not any(same_word(w, t.text) for t in between for w in mine)
+            if other and len(between) > 5:
+                continue  # a long genitive the question does not name: someone else's title
             head = any(same_word(h, toks[i].text) for h in heads) and not genitive and not other
             if head or not specific:  # "أي شركة"/"ما اسم الشركة": not the name of its manager
                 out.append(make_span(f, name[0].start, name[-1].end, fit=1.0 if head else 0.5))
@@ -155,7 +157,9 @@ def _after_verb(q: Question, f: Folded, toks: list[Token], heads: set[str], widt
         while words and (words[-1].text in STOPWORDS or words[-1].text.startswith("و") and len(words) > 1
                          and words[-1].text[1:] in STOPWORDS):
             words.pop()
-        if words and not all(any(same_word(w, x.text) for w in mine) for x in words):
+        if not words or find_figures(f, words[:1]) or words[0].text.startswith("و") and len(words[0].text) > 3:
+            continue  # "قُتل 121 من ...", "وقتل وأسر ...": a count or the next verb, not who
+        if not all(any(same_word(w, x.text) for w in mine) for x in words):
             out.append(make_span(f, words[0].start, words[-1].end, fit=0.6))
     return out
 
