@@ -141,6 +141,7 @@ def test_which_noun_questions_ask_for_a_name():
     assert _spans("أي وزارة أعلنت الحصيلة؟", "وأعلنت الوزارة الصحية الحصيلة مساء") == ["الوزارة الصحية"]
     assert _spans("أي مخيم استقبل النازحين؟", "ووصل النازحون إلى “مخيم النور” قرب المدينة") == ["مخيم النور"]
     assert parse_question("في أي مدينة وقع الحادث؟").kind == "place"  # a place noun stays a place
+    assert parse_question("في أي قريتين وقع الهجوم؟").kind == "place"  # its dual too
 
 
 def test_a_name_after_what_is_named_outranks_one_after_another_word():

@@ -139,3 +139,9 @@ def test_english_party_matched_under_the_documents_full_name(ask):
     """"عناصر الهيئة": the document named it "هيئة الإسعاف الوطنية" before; the model compares that."""
     a = ask("How many ambulance authority members were injured?")
     assert _numbers(a, "mine_north") == {3}
+
+
+def test_which_noun_named_where_the_rest_of_the_question_is_not_said_is_declined(ask):
+    """"الشركة الوطنية" runs the mine; nothing says who sells its equipment or owns the bus."""
+    assert not ask("أي شركة تبيع معدات المنجم؟").found
+    assert not ask("أي شركة تملك الحافلة؟").found

@@ -218,10 +218,14 @@ def _candidates(q: Question, hit: Hit, doc: Document, parties: PartyMatcher | No
             found = figure_spans(q, f, toks, speaker, parties)
         else:
             found = typed_spans(q, f, toks) if q.kind != "other" else []
-            if not found and (q.kind == "other" or q.which):  # the sentence, where it names the asked noun
-                noun = q.which or asked_noun(q)
+            if q.which and found and coverage(q, toks, without=q.which) < MIN_COVERAGE:
+                found = []  # "أي دولة أرسلت قوات؟": a state named where the rest of the question is not said
+            elif q.which and not found and close >= MIN_NAMED_COSINE:  # "بأي وسيلة ...": no name to
+                found = [Span(s, e, doc.text[s:e], fit=0.3)]  # give; the sentence the model vouches for
+            elif q.kind == "other":  # the sentence, where it names the asked noun
+                noun = asked_noun(q)
                 named = not noun or any(same_word(noun, t.text) for t in toks) or close >= MIN_NAMED_COSINE
-                found = [Span(s, e, doc.text[s:e], fit=1.0 if q.kind == "other" else 0.3)] if named else []
+                found = [Span(s, e, doc.text[s:e])] if named else []
         if not found:
             continue
         best = found[0]

@@ -100,8 +100,8 @@ def _kind(f: Folded, words: list[str]) -> str:
                                                if k != "yesno" or low.startswith(e + " ")):
             return k
     if len(words) > 2 and words[0] in _n("من في الى") and words[1] in _n("اي") and (
-            variants(words[2])[-1] in _PLACE_NOUNS):
-        return "place"  # "من أي مناطق", "في أي مدينة"
+            any(same_word(words[2], p) for p in _PLACE_NOUNS)):
+        return "place"  # "من أي مناطق", "في أي مدينة", "في أي قريتين"
     if words and words[0] in _n("من ومن"):
         return "name"
     if re.search(r"\b(?:ما|كم)\s+(?:هو\s+|هي\s+)?(?:عدد|حصيله)", f.text):
@@ -234,15 +234,18 @@ def expand_query(q: Question) -> str:
     return " ".join(extra)
 
 
-def coverage(q: Question, toks: list[Token]) -> float:
-    """Share of the question's concepts, party groups and words that the sentence mentions."""
-    if not q.terms:
+def coverage(q: Question, toks: list[Token], without: str = "") -> float:
+    """Share of the question's concepts, party groups and words that the sentence mentions (leaving
+    out the word ``without``: "أي دولة ...؟" asks what else the sentence says of the state)."""
+    words = [w for w in q.words if w != without]
+    terms = len(q.concepts) + len(q.party) + len(words)
+    if not terms:
         return 0.0
     found = set().union(*(concepts_of(t.text.lower()) for t in toks)) if toks else set()
     hit = len(q.concepts & found)
     hit += sum(any(any(same_word(w, t.text) for t in toks) for w in g) for g in q.party)
-    hit += sum(any(same_word(w, t.text) for t in toks) for w in q.words)
-    return hit / q.terms
+    hit += sum(any(same_word(w, t.text) for t in toks) for w in words)
+    return hit / terms
 
 
 def asked_noun(q: Question) -> str:
