@@ -188,3 +188,7 @@ def test_who_did_it_is_no_count_no_next_verb_and_no_other_title():
     s = "وقال مدير المركز الإعلامي لـ“قوات الدفاع المدني”، سامر خليل، إن العمل مستمر"
     assert _spans("من قتل مدير المصنع؟", s) == []  # the manager of something else
     assert _spans("من قتل مدير المصنع؟", "وقال الشهود: قتل المسلحون مدير المصنع ليلاً")[0].startswith("المسلحون")
+
+
+def test_who_announced_is_not_when():
+    assert _spans("من أعلن الحصيلة؟", "وكان المركز أعلن أمس السبت الحصيلة") == []

@@ -157,8 +157,9 @@ def _after_verb(q: Question, f: Folded, toks: list[Token], heads: set[str], widt
         while words and (words[-1].text in STOPWORDS or words[-1].text.startswith("و") and len(words) > 1
                          and words[-1].text[1:] in STOPWORDS):
             words.pop()
-        if not words or find_figures(f, words[:1]) or words[0].text.startswith("و") and len(words[0].text) > 3:
-            continue  # "قُتل 121 من ...", "وقتل وأسر ...": a count or the next verb, not who
+        if not words or find_figures(f, words[:1]) or words[0].text in _NOT_NAMES or (
+                words[0].text.startswith("و") and len(words[0].text) > 3):
+            continue  # "قُتل 121 من ...", "أعلن أمس ...", "وقتل وأسر ...": a count, a time, the next verb
         if not all(any(same_word(w, x.text) for w in mine) for x in words):
             out.append(make_span(f, words[0].start, words[-1].end, fit=0.6))
     return out
