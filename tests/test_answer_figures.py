@@ -121,3 +121,74 @@ def test_yes_no_statements_agree_unless_denied():
     denied = _claim("z", None, sentence="ونفت الشركة مقتل مدير المصنع")
     assert compare([said, also], "yesno") == "agree"
     assert compare([said, denied], "yesno") == "differ"
+
+
+def _spans(question: str, sentence: str, fit: bool = False) -> list:
+    from assistant.answer.spans import typed_spans
+
+    f = fold(sentence)
+    return [(s.value, s.fit) if fit else s.value for s in typed_spans(parse_question(question), f, tokens(f))]
+
+
+def test_english_figure_cue_after_an_attribution():
+    q = parse_question("According to the police, how many rebel fighters were killed?")
+    assert q.kind == "figure" and q.counted == {"fighter"} and q.party == (("rebel",),) and q.noun == ""
+
+
+def test_which_noun_questions_ask_for_a_name():
+    q = parse_question("أي وزارة أعلنت الحصيلة؟")
+    assert q.kind == "name"
+    assert _spans("أي وزارة أعلنت الحصيلة؟", "وأعلنت الوزارة الصحية الحصيلة مساء") == ["الوزارة الصحية"]
+    assert _spans("أي مخيم استقبل النازحين؟", "ووصل النازحون إلى “مخيم النور” قرب المدينة") == ["مخيم النور"]
+    assert parse_question("في أي مدينة وقع الحادث؟").kind == "place"  # a place noun stays a place
+    assert parse_question("في أي قريتين وقع الهجوم؟").kind == "place"  # its dual too
+
+
+def test_a_name_after_what_is_named_outranks_one_after_another_word():
+    s = "وقال قائد فرق الإنقاذ، سليم داود، إن عملية “الأمل الأخير” مستمرة"
+    assert _spans("ما اسم عملية الإنقاذ؟", s)[0] == "الأمل الأخير"
+    # "مدير الشركة، X،": X is the manager's name, not the company's
+    s = "وقال مدير الشركة، ماهر سليم، إن العمل توقف"
+    assert _spans("أي شركة تدير المصنع؟", s) == []
+    assert _spans("من هو مدير الشركة؟", s, fit=True)[0] == ("ماهر سليم", 1.0)
+    assert _spans("من يدير الشركة؟", "ويدير الشركة المهندس ماهر سليم منذ عامين")[0].startswith("الشركة المهندس")
+
+
+def test_name_given_by_ism_where_the_named_thing_is_mentioned():
+    assert _spans("ما اسم الحملة؟", "وأطلق الجيش على الحملة اسم “درع المدينة”") == ["درع المدينة"]
+    assert _spans("ما اسم مدير المصنع؟", "وأطلق الجيش على الحملة اسم “درع المدينة”") == []
+
+
+def test_who_questions_read_after_the_verb_or_the_copula():
+    assert _spans("مَن اتهم الشركة بالإهمال؟", "وجاء ذلك بعد اتهام النقابة الشركة بالإهمال.")[0].startswith("النقابة")
+    assert _spans("من هم العالقون؟", "وأوضح المدير أن العالقين هم عمال الصيانة وسائقو العربات.") == [
+        "عمال الصيانة وسائقو العربات"]
+
+
+def test_what_came_next_questions():
+    assert parse_question("ما الخطوة التالية بعد إغلاق الطريق؟").sequel
+    assert parse_question("What happened after the roads were closed?").sequel
+    assert not parse_question("كم قتيلا سقط بعد الانفجار؟").sequel  # a figure, counted after
+
+
+def test_another_one_is_no_count():
+    assert _values("كم محوراً هوجم المصنع؟", "من جهة أخرى هاجم المسلحون المصنع") == []
+    assert _values("كم محوراً هوجم المصنع؟", "هاجم المسلحون المصنع من جهتين") == ["جهتين"]
+
+
+def test_an_apposition_names_the_head_of_a_long_genitive_only_when_it_is_the_asked_one():
+    s = "وقال مدير المركز الإعلامي لـ“قوات الدفاع المدني”، سامر خليل، إن العمل مستمر"
+    assert _spans("من هو مدير المركز الإعلامي لقوات الدفاع المدني؟", s, fit=True)[0] == ("سامر خليل", 1.0)
+    assert _spans("ما اسم مدير المصنع؟", s) == []  # another manager's name
+
+
+def test_who_did_it_is_no_count_no_next_verb_and_no_other_title():
+    assert _spans("من قتل مدير المصنع؟", "وقُتل 12 عاملاً في المصنع") == []  # passive, with a count
+    assert _spans("من قتل مدير المصنع؟", "واقتحم المسلحون المصنع وقتل وأسر العديد من الحراس") == []
+    s = "وقال مدير المركز الإعلامي لـ“قوات الدفاع المدني”، سامر خليل، إن العمل مستمر"
+    assert _spans("من قتل مدير المصنع؟", s) == []  # the manager of something else
+    assert _spans("من قتل مدير المصنع؟", "وقال الشهود: قتل المسلحون مدير المصنع ليلاً")[0].startswith("المسلحون")
+
+
+def test_who_announced_is_not_when():
+    assert _spans("من أعلن الحصيلة؟", "وكان المركز أعلن أمس السبت الحصيلة") == []

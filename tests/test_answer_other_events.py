@@ -96,3 +96,52 @@ def test_children_drowned(ask):
                                       "كم بلغت الخسائر المادية للحريق بالدولار؟"])
 def test_unanswerable_is_declined(ask, question):
     assert not ask(question).claims
+
+
+# A mine collapse told by two outlets (mine_north, mine_daily): questions whose answer is a name or a
+# phrase, not a figure, and English questions over the Arabic text.
+
+def _said(a: Answer) -> str:
+    return " ".join(s.text for s in a.sentences)
+
+
+def test_name_after_what_is_named_beats_an_apposition_after_another_word(ask):
+    a = ask("ما اسم عملية الإنقاذ؟")  # "عملية “الأمل الأخير”", not "قائد فرق الإنقاذ، سليم داود،"
+    assert [c.value for c in a.claims] == ["الأمل الأخير"]
+
+
+def test_which_noun_is_named_by_its_adjective(ask):
+    a = ask("أي شركة تدير المنجم؟")  # "مدير الشركة، ماهر سليم،" names the manager, not the company
+    assert [c.value for c in a.claims] == ["الشركة الوطنية"]
+
+
+def test_what_happened_next_is_the_following_sentence(ask):
+    a = ask("ماذا حدث بعد إغلاق مداخل المنجم؟")
+    assert "حفر نفق جانبي" in _said(a)
+
+
+def test_who_did_it_is_read_after_the_verbal_noun(ask):
+    a = ask("مَن اتهم الشركة بإهمال الصيانة؟")  # "بعد اتهام نقابة عمال المناجم الشركة ..."
+    assert a.claims and a.claims[0].value.startswith("نقابة عمال المناجم")
+
+
+def test_who_are_they_is_read_after_the_copula(ask):
+    a = ask("من هم العالقون في المنجم؟")  # "... أن العالقين في المنجم هم عمال الصيانة وسائقو العربات"
+    assert [c.value for c in a.claims] == ["عمال الصيانة وسائقو العربات"]
+
+
+def test_english_question_with_the_cue_after_an_attribution(ask):
+    a = ask("According to the national ambulance authority, how many mine workers were killed?")
+    assert 7 in _numbers(a, "mine_north")
+
+
+def test_english_party_matched_under_the_documents_full_name(ask):
+    """"عناصر الهيئة": the document named it "هيئة الإسعاف الوطنية" before; the model compares that."""
+    a = ask("How many ambulance authority members were injured?")
+    assert _numbers(a, "mine_north") == {3}
+
+
+def test_which_noun_named_where_the_rest_of_the_question_is_not_said_is_declined(ask):
+    """"الشركة الوطنية" runs the mine; nothing says who sells its equipment or owns the bus."""
+    assert not ask("أي شركة تبيع معدات المنجم؟").found
+    assert not ask("أي شركة تملك الحافلة؟").found

@@ -35,3 +35,15 @@ def test_terminal_table():
     assert table[0].split("|")[0].strip() == "source (outlet, date)"
     assert "صحيفة الوادي, 2025-03-15" in table[1] and "12 [2]" in table[1] and table[1].rstrip().endswith("12")
     assert "موقع الخبر" in table[2] and "وكالة الشرق, 2025-03-14" in table[3]
+
+
+def test_chart_points_one_bar_per_source_each_with_its_own_citation():
+    from assistant.answer.table import chart_points
+
+    points = chart_points(_answer())
+    assert [(p.label, p.number, p.doc_id) for p in points] == [
+        ("[2] صحيفة الوادي", 12, "b"), ("[2] موقع الخبر", 12, "c"), ("[1] وكالة الشرق", 14, "a")]
+    assert points[1].source == "موقع الخبر · c.txt"  # the reprint opens its own document
+    agree = _answer()
+    agree = type(agree)(agree.question, agree.sentences, agree.claims, "agree", agree.hits, "figure")
+    assert chart_points(agree) == []  # a chart only for a disagreement

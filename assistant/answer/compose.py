@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from ..chunk import split_sentences
 from ..config import DEFAULTS
-from ..normalize import normalize_arabic, tokenize
+from ..normalize import tokenize
 from ..records import Document, Hit, Reprint, Source
 from ..reprints import is_reprint, shingles
-from .claims import GENERIC, find_attributions, find_dates, resolve_generic
 from .closeness import SentenceCloseness
 from .compare import compare, published_date
 from .figures import figure_spans
@@ -27,12 +25,13 @@ from .lexicon import fold, same_word, tokens
 from .parties import PartyMatcher
 from .question import Question, Span, asked_noun, coverage, expand_query
 from .spans import typed_spans
+from .speakers import claim_date, speaker_of
 
 log = logging.getLogger(__name__)
 
 NOT_FOUND = "not found in the sources"
 # Calibrated on seeds_qa with benchmarks/answer_threshold.py (grid of both sentence gates): the
-# values that decline all 7 unanswerable questions and answer the most answerable ones (39/53).
+# values that decline all 7 unanswerable questions and answer the most answerable ones (48/53).
 # A passage the model finds related (cosine >= MIN_DENSE) must hold a sentence that mentions half of
 # the question's concepts, party groups and words, or that the model finds close to the question.
 # A figure question's sentence needs less: the figure's own noun and party are checked word by word.
@@ -42,7 +41,6 @@ MIN_SENTENCE_COSINE = 0.5
 MIN_NAMED_COSINE = 0.6  # "ما جنسيات ...": a sentence without the asked noun must be this close
 MIN_DENSE = 0.15
 MAX_SENTENCES = 8
-SPEAKER_REACH = 6  # sentences of the same paragraph before the passage searched for its speaker
 
 
 @dataclass(frozen=True)
@@ -165,6 +163,8 @@ def answer_question(searcher, question: str, k: int = DEFAULTS.answer_k, *,
     closeness = SentenceCloseness(searcher, text) if related and q.terms else None
     candidates = [c for h in pool if related and q.terms
                   for c in _candidates(q, h, docs[h.passage.doc_id], parties, closeness)]
+    if q.sequel:
+        candidates += _sequels(candidates, docs)
     if q.kind in ("name", "place", "cause") and candidates:
         best_fit = max(c.span.fit for c in candidates)  # an apposition beats any party named
         candidates = [c for c in candidates if c.span.fit >= best_fit]
@@ -213,81 +213,40 @@ def _candidates(q: Question, hit: Hit, doc: Document, parties: PartyMatcher | No
         close = near.get((s, e), 0.0)
         if cov < (MIN_FIGURE_COVERAGE if q.kind == "figure" else MIN_COVERAGE) and close < MIN_SENTENCE_COSINE:
             continue  # a figure's own words are checked by figure_spans: a short sentence may hold it
-        speaker, said_at = _speaker(doc, spans, idx, f, toks)
+        speaker, said_at = speaker_of(doc, spans, idx, f, toks)
         if q.kind == "figure":
             found = figure_spans(q, f, toks, speaker, parties)
-        elif q.kind == "other":
-            noun = asked_noun(q)
-            named = not noun or any(same_word(noun, t.text) for t in toks) or close >= MIN_NAMED_COSINE
-            found = [Span(s, e, doc.text[s:e])] if named else []
         else:
-            found = typed_spans(q, f, toks)
+            found = typed_spans(q, f, toks) if q.kind != "other" else []
+            if q.which and found and coverage(q, toks, without=q.which) < MIN_COVERAGE:
+                found = []  # "أي دولة أرسلت قوات؟": a state named where the rest of the question is not said
+            elif q.which and not found and close >= MIN_NAMED_COSINE:  # "بأي وسيلة ...": no name to
+                found = [Span(s, e, doc.text[s:e], fit=0.3)]  # give; the sentence the model vouches for
+            elif q.kind == "other":  # the sentence, where it names the asked noun
+                noun = asked_noun(q)
+                named = not noun or any(same_word(noun, t.text) for t in toks) or close >= MIN_NAMED_COSINE
+                found = [Span(s, e, doc.text[s:e])] if named else []
         if not found:
             continue
         best = found[0]
-        date = _claim_date(doc, (s, e), said_at)
+        date = claim_date(doc, (s, e), said_at)
         out.append(_Candidate(hit, s, e, best, cov + 0.5 * best.fit + 0.5 * dense + close, speaker, date))
     return out
 
 
-def _speaker(doc: Document, spans: list[tuple[int, int]], idx: int, f, toks) -> tuple[str, tuple[int, int]]:
-    """The party making the sentence's claim: the nearest named attribution in the sentence, else in
-    the earlier sentences of its passage and of its paragraph (at most ``SPEAKER_REACH`` before the
-    passage); a reporting verb without a subject ("ولفتت إلى") or a statement ("وأشار البيان")
-    continues the last named speaker; else a headline "X: ..." names the speaker of an article that
-    reports X's figures; else "" (the outlet speaks for itself)."""
-    where = spans[idx]
-    para = doc.text.rfind("\n\n", 0, spans[0][0]) + 1
-    before = split_sentences(doc.text, para, spans[0][0]) if spans[0][0] > para else []
-    back = [*reversed(spans[:idx + 1]), *reversed(before[-SPEAKER_REACH:])]
-    for j, (a, b) in enumerate(back):
-        pf = f if j == 0 else fold(doc.text[a:b], a)
-        found = find_attributions(pf, toks if j == 0 else tokens(pf))
-        named = [x for x in found if x.named]
-        if named:
-            speaker = named[0].speaker if len(named) == 1 else min(named, key=lambda x: abs(x.start - a)).speaker
-            return _resolve(speaker, doc, a), (a, b)
-        if found:  # said, without saying who: the speaker before goes on
-            return _previous_named(doc, a), (a, b)
-    return _headline_speaker(doc), where
-
-
-def _resolve(speaker: str, doc: Document, at: int) -> str:
-    last = normalize_arabic(speaker.split(" عن ")[0].split()[-1]) if speaker else ""
-    if last in GENERIC:
-        return resolve_generic(speaker, doc.text, at, _previous_named(doc, at))
-    return speaker
-
-
-_HEADLINE = re.compile(r"^\s*([^:\n]{2,60}?)\s*:\s*\S")
-
-
-def _headline_speaker(doc: Document) -> str:
-    """"الشرطة: 11 وفاة في حادث الحافلة" -> "الشرطة": a headline that quotes its source."""
-    first = doc.source.title or doc.text[:200].split("\n", 1)[0]
-    m = _HEADLINE.match(first)
-    return m.group(1).strip() if m and len(m.group(1).split()) <= 6 else ""
-
-
-def _previous_named(doc: Document, before: int) -> str:
-    """The last explicitly named, non-generic speaker before ``before`` (for "البيان")."""
-    name = ""
-    for a, b in doc.spans:
-        for s, e in split_sentences(doc.text, a, min(b, before)):
-            f = fold(doc.text[s:e], s)
-            for att in find_attributions(f, tokens(f)):
-                words = att.speaker.split()
-                if att.named and words and normalize_arabic(words[-1]) not in GENERIC:
-                    name = att.speaker
-    return name
-
-
-def _claim_date(doc: Document, sentence: tuple[int, int], said_at: tuple[int, int]) -> str:
-    for a, b in (sentence, said_at):
-        for x, y in find_dates(fold(doc.text[a:b], a)):
-            if not normalize_arabic(doc.text[x:y]).startswith("منذ"):  # a duration, not a date
-                return doc.text[x:y]
-    return doc.source.date
+def _sequels(candidates: list[_Candidate], docs: dict[str, Document], best: int = 3) -> list[_Candidate]:
+    """"ما الخطوة التالية بعد X؟": the sentence that follows each of the ``best`` sentences telling X
+    in its passage ("... تم فرض طوق أمني على الحي. بعدها دخلت القوات مرحلة الهجوم.")."""
+    have = {(c.hit.passage.doc_id, c.start) for c in candidates}
+    out = []
+    for c in sorted(candidates, key=lambda c: -c.score)[:best]:
+        doc = docs[c.hit.passage.doc_id]
+        following = split_sentences(doc.text, c.end, c.hit.passage.end)[:1]
+        for s, e in following:
+            if (doc.doc_id, s) not in have:
+                have.add((doc.doc_id, s))
+                out.append(_Candidate(c.hit, s, e, Span(s, e, doc.text[s:e]), c.score - 0.01, c.speaker, c.date))
+    return out
 
 
 def _merge_reprints(candidates: list[_Candidate], docs: dict[str, Document]) -> list[_Candidate]:

@@ -20,7 +20,7 @@ def _n(spec: str) -> set[str]:
 _CHAIN = _n("إضافة فضلا كما فيما بينما جانب")  # a new item of a list starts; its noun is its own
 _HEAD_STOP = _n("إلى الى في على عن من منذ مع")
 _TAIL_STOP = _n("في خلال مع على عند جراء بعد قبل منذ أثناء بسبب إثر")
-_OTHERS = _n("آخرين آخرون أخرى")
+_OTHERS = _n("آخرين آخرون أخرى آخر")
 _OWN = re.compile(r"^(?:عناصر|مقاتلي|افراد|منتسبي|قوات|جنود)(?:ها|ه|هم)$")
 _SPLIT = re.compile(r"[,.;:!?]")
 
@@ -177,8 +177,11 @@ def _noun_counts(q: Question, f: Folded, toks: list[Token]) -> list[Span]:
         if not all(w.endswith("ه") or re.search(r"(?:تين|تان)$", w) for w in words) or any(
                 v.startswith("ال") for w in words for v in variants(w)):
             continue  # only an indefinite singular or dual noun says how many
-        if i + len(pair) < len(toks) and find_figures(f, toks[i + len(pair):i + len(pair) + 1]):
+        after = toks[i + len(pair)].text if i + len(pair) < len(toks) else ""
+        if after and find_figures(f, toks[i + len(pair):i + len(pair) + 1]):
             continue  # "سيارة واحدة" is read as a figure already
+        if after in _OTHERS:
+            continue  # "من جهة أخرى": another one, not one
         number = 2.0 if any(re.search(r"(?:تين|تان)$", w) for w in words) else 1.0
         out.append(make_span(f, pair[0].start, pair[-1].end, number, "", 0.9))
     return out

@@ -65,7 +65,9 @@ class PartyMatcher:
             return True
         if lexical_only or not self.embedder or not phrase_text:
             return False
-        return self._cosine(phrase_text) >= PARTY_COSINE
+        # "عناصر التنظيم" where the document wrote "تنظيم X" earlier: the model compares the full name
+        full = [f"{w[2:]} {' '.join(a)}" for w in words for a in _alias_names(w, document or self.document)]
+        return max(self._cosine(t) for t in [phrase_text, *full[:4]]) >= PARTY_COSINE
 
     def _lexical(self, words: list[str], document: Sequence[Token], whole: bool = False) -> bool:
         if any(w in self._initials for w in words):
@@ -89,12 +91,14 @@ class PartyMatcher:
 
 def _aliases(words: list[str], document: Sequence[Token]) -> list[str]:
     """"الحركة" -> the words after "حركة" where the document names it in full ("حركة النهضة")."""
-    out: list[str] = []
-    for w in words:
-        if not w.startswith("ال") or len(w) < 5:
-            continue
-        bare = w[2:]
-        for i, t in enumerate(document[:-1]):
-            if t.text == bare or t.text[1:] == bare and t.text[:1] in "بلو":
-                out += [x.text for x in document[i + 1:i + 3]]
-    return out
+    return [x for w in words for name in _alias_names(w, document) for x in name]
+
+
+def _alias_names(word: str, document: Sequence[Token]) -> list[tuple[str, ...]]:
+    """The two words after each bare "حركة" of the document, for the definite "الحركة"; distinct."""
+    if not word.startswith("ال") or len(word) < 5:
+        return []
+    bare = word[2:]
+    out = [tuple(x.text for x in document[i + 1:i + 3]) for i, t in enumerate(document[:-1])
+           if t.text == bare or t.text[1:] == bare and t.text[:1] in "بلو"]
+    return list(dict.fromkeys(out))

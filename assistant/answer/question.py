@@ -39,6 +39,8 @@ class Question:
     noun: str = ""  # the counted noun when the vocabulary does not know it ("كم فريقا")
     party: tuple[tuple[str, ...], ...] = ()  # whose: groups of folded words ("قوات الدفاع المدني")
     party_label: str = ""  # the party as the question writes it (case kept: "UNICEF", not "unicef")
+    sequel: bool = False  # "ما الخطوة التالية بعد X": the answer is what the sources tell after X
+    which: str = ""  # "أي دولة ...": the noun the answer must name (folded)
 
     @property
     def events(self) -> frozenset[str]:
@@ -82,6 +84,7 @@ _CONTEXT = _n("في خلال على عند بعد قبل منذ بحسب حسب 
 _EN_STOP = frozenset("were was been be have has had are is the a an of did do does to total from".split())
 
 
+CLASSIFIERS = _n("اسم نوع")  # "ما اسم الحملة": asks for a name; a sentence that gives it seldom says "اسم"
 _MOTION = frozenset({"escape", "displaced", "evacuation", "rescue"})  # their "من X" is a place
 _PLACE_NOUNS = _n("مناطق منطقه مدينه مدن حي احياء قريه قري بلده مكان اماكن محافظه دوله دول بلد جهه مخيم")
 _FOLLOW_CUES = _n("كم متى متي أين اين لماذا كيف هل من ما ماذا")
@@ -97,8 +100,8 @@ def _kind(f: Folded, words: list[str]) -> str:
                                                if k != "yesno" or low.startswith(e + " ")):
             return k
     if len(words) > 2 and words[0] in _n("من في الى") and words[1] in _n("اي") and (
-            variants(words[2])[-1] in _PLACE_NOUNS):
-        return "place"  # "من أي مناطق", "في أي مدينة"
+            any(same_word(words[2], p) for p in _PLACE_NOUNS)):
+        return "place"  # "من أي مناطق", "في أي مدينة", "في أي قريتين"
     if words and words[0] in _n("من ومن"):
         return "name"
     if re.search(r"\b(?:ما|كم)\s+(?:هو\s+|هي\s+)?(?:عدد|حصيله)", f.text):
@@ -107,7 +110,17 @@ def _kind(f: Folded, words: list[str]) -> str:
         return "date"
     if re.search(r"(?:^|\s)(?:ما|باي|اي)\s+(?:اسم|وكاله|دوله|جهه|منصب)", f.text):
         return "name"
+    if which_noun(words):
+        return "name"  # "أي دولة اتهمت ...": which one, named
     return "other"
+
+
+def which_noun(words: list[str]) -> str:
+    """"أي دولة اتهمت ..." / "بأي معركة" -> the noun the question asks to name."""
+    for i, w in enumerate(words[:3]):
+        if w in _n("اي باي لاي") and i + 1 < len(words) and words[i + 1] not in STOPWORDS:
+            return words[i + 1]
+    return ""
 
 
 def parse_question(text: str) -> Question:
@@ -130,12 +143,15 @@ def parse_question(text: str) -> Question:
         party = [tuple(core)] if core else []
     in_party = {w for g in party for w in g}
     rest = [w for w in (t.text.lower() for t in content_words(toks)) if not concepts_of(w)
-            and not in_party & set(variants(w)) and w not in _EN_STOP | _CONTEXT and w != noun]
+            and not in_party & set(variants(w)) and w not in _EN_STOP | _CONTEXT | CLASSIFIERS and w != noun]
     if kind == "figure" and re.search(r"(?:كم|مده|how long)\b.*(?:استمر|دام|last)", f.text.lower()):
         counted |= {"duration"}
     in_party = {w for g in party for w in g}
     label = " ".join(text[t.start:t.end] for t in toks if t.text.lower() in in_party or t.text.lower()[1:] in in_party)
-    return Question(text, kind, frozenset(concepts), tuple(rest), frozenset(counted), noun, tuple(party), label)
+    sequel_words = vocabulary().words("question", "sequel")
+    sequel = kind == "other" and any(v in sequel_words for w in words for v in variants(w))
+    return Question(text, kind, frozenset(concepts), tuple(rest), frozenset(counted), noun, tuple(party), label,
+                    sequel, which_noun(words) if kind == "name" else "")
 
 
 def _counted(toks: list[Token], kind: str) -> tuple[set[str], str, int | None]:
@@ -159,7 +175,7 @@ def _counted(toks: list[Token], kind: str) -> tuple[set[str], str, int | None]:
         return set(), "", None
     counted: set[str] = set()
     k = j
-    if words[0:1] != ["how"]:  # Arabic: the noun right after the cue
+    if words[i] not in ("many", "much"):  # Arabic: the noun right after the cue
         c = concepts_of(words[k])
         counted = {x for x in c if r.get(x) not in ("event", "attribute")}
         noun = "" if c or words[k] in STOPWORDS else words[k]
@@ -218,15 +234,18 @@ def expand_query(q: Question) -> str:
     return " ".join(extra)
 
 
-def coverage(q: Question, toks: list[Token]) -> float:
-    """Share of the question's concepts, party groups and words that the sentence mentions."""
-    if not q.terms:
+def coverage(q: Question, toks: list[Token], without: str = "") -> float:
+    """Share of the question's concepts, party groups and words that the sentence mentions (leaving
+    out the word ``without``: "أي دولة ...؟" asks what else the sentence says of the state)."""
+    words = [w for w in q.words if w != without]
+    terms = len(q.concepts) + len(q.party) + len(words)
+    if not terms:
         return 0.0
     found = set().union(*(concepts_of(t.text.lower()) for t in toks)) if toks else set()
     hit = len(q.concepts & found)
     hit += sum(any(any(same_word(w, t.text) for t in toks) for w in g) for g in q.party)
-    hit += sum(any(same_word(w, t.text) for t in toks) for w in q.words)
-    return hit / q.terms
+    hit += sum(any(same_word(w, t.text) for t in toks) for w in words)
+    return hit / terms
 
 
 def asked_noun(q: Question) -> str:

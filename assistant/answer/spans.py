@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 from ..normalize import STOPWORDS, normalize_arabic
-from .claims import REPORTING_VERBS, find_dates
+from .claims import REPORTING_VERBS, find_dates, find_figures
 from .lexicon import Folded, Token, concepts_of, fold, question_words, same_word, tokens, word_matches
-from .question import Question, Span, make_span
+from .question import CLASSIFIERS, Question, Span, make_span
 
 _SPLIT = re.compile(r"[,.;:!?]")
 
@@ -85,34 +85,118 @@ _QUOTED = re.compile(r'"([^"]{2,60})"')
 
 def _names(q: Question, f: Folded, toks: list[Token], after: int) -> list[Span]:
     """An apposition after an asked word ("قائد الفرقة، سامر خليل،", "مدير المركز الإعلامي لـ“X”، سامر
-    خليل،"), else a quoted name right after what is named."""
+    خليل،"), else a quoted name right after what is named. What the name is the name of (the head:
+    "ما اسم الحملة" -> الحملة) outranks the question's other words: "حملة “X”" beats "قائد “Y”، Z،"."""
     out = []
+    heads = _name_heads(q)
+    if any(any(same_word(h, t.text) for t in toks) for h in heads):
+        heads |= CLASSIFIERS  # "أطلق عليها اسم “X”", in a sentence about what is named
     mine = q.words + tuple(w for g in q.party for w in g)
     asked = [i for i, t in enumerate(toks) if any(same_word(w, t.text) for w in mine)]
+    which = q.which
+    specific = bool(which) or _classified(q)
     for i in asked:
         name = _apposition(f, toks, i + 1)
-        if name:
-            out.append(make_span(f, name[0].start, name[-1].end))
-            break
-    heads = _name_heads(q)
-    mine = q.words + tuple(w for g in q.party for w in g)
+        if name:  # "مدير الشركة، X،": X names the manager, not the company
+            genitive = i > 0 and toks[i].text.startswith("ال") and not toks[i - 1].text.startswith(("ال", "وال")) \
+                and toks[i - 1].text not in STOPWORDS and not _clause_break(f, toks[i - 1], toks[i])
+            between = toks[i + 1:toks.index(name[0])]  # "مدير المركز الإعلامي، X،": whose manager
+            other = bool(between) and not any(same_word(w, t.text) for t in between for w in mine)
+            if other and len(between) > 5:
+                continue  # a long genitive the question does not name: someone else's title
+            head = any(same_word(h, toks[i].text) for h in heads) and not genitive and not other
+            if head or not specific:  # "أي شركة"/"ما اسم الشركة": not the name of its manager
+                out.append(make_span(f, name[0].start, name[-1].end, fit=1.0 if head else 0.5))
     for m in _QUOTED.finditer(f.text):  # "حملة “X”", "اسم “X”": a quoted name right after what is named
         words = m.group(1).split()
         before = [t for t in toks if t.fend <= m.start()][-1:]
         if words and before and any(same_word(h, before[0].text) for h in heads) and not all(
                 any(same_word(w, x) for w in mine) for x in words):
             a, b = f.span(m.start(1), m.end(1))
-            out.append(make_span(f, a, b, fit=0.6))
+            out.append(make_span(f, a, b, fit=0.9))
+    if which:
+        out += _which(q, f, toks, which)
+    elif _asks_who_they_are(q):  # "من هم المحتجزون؟" -> "... هم عمال المصنع"
+        out += _after_verb(q, f, toks, _PRONOUNS)
+    elif not _classified(q):
+        out += _after_verb(q, f, toks, heads)
+    return sorted(out, key=lambda s: -s.fit)
+
+
+_PRONOUNS = _n("هم هي هو")
+
+
+def _asks_who_they_are(q: Question) -> bool:
+    words = [t.text for t in tokens(fold(q.text))][:2]
+    return len(words) == 2 and words[0] in _n("من ومن") and words[1] in _PRONOUNS
+
+
+_RELATIVES = _n("الذي التي الذين اللذين اللتين اللواتي")
+
+
+def _skeleton(word: str) -> str:
+    return word.replace("ا", "")
+
+
+def _after_verb(q: Question, f: Folded, toks: list[Token], heads: set[str], width: int = 8) -> list[Span]:
+    """"مَن اتخذهم المسلحون دروعاً؟" -> "بعد اتخاذهم الرهائن وعمال المصنع، ...": the words after the
+    question's verb (or its verbal noun: the same letters but the long vowel) up to the clause's end.
+    It outranks an apposition after another word of the question (that names someone else), not one
+    after what is asked about nor a quoted name."""
+    mine = q.words + tuple(w for g in q.party for w in g)
+    out = []
+    for i, t in enumerate(toks[:-1]):
+        if not any(h == t.text or same_word(h, t.text) or len(h) >= 4 and _skeleton(h) == _skeleton(t.text)
+                   for h in heads):
+            continue
+        words = []
+        for j in range(i + 1, min(i + 1 + width, len(toks))):
+            if _clause_break(f, toks[j - 1], toks[j]) or toks[j].text in _RELATIVES:
+                break
+            words.append(toks[j])
+        while words and (words[-1].text in STOPWORDS or words[-1].text.startswith("و") and len(words) > 1
+                         and words[-1].text[1:] in STOPWORDS):
+            words.pop()
+        if not words or find_figures(f, words[:1]) or words[0].text in _NOT_NAMES or (
+                words[0].text.startswith("و") and len(words[0].text) > 3):
+            continue  # "قُتل 121 من ...", "أعلن أمس ...", "وقتل وأسر ...": a count, a time, the next verb
+        if not all(any(same_word(w, x.text) for w in mine) for x in words):
+            out.append(make_span(f, words[0].start, words[-1].end, fit=0.6))
     return out
 
 
-_CLASSIFIERS = _n("اسم نوع")
+def _classified(q: Question) -> bool:
+    """"ما اسم ..."/"ما نوع ...": a name proper is asked for, not any phrase."""
+    return any(v in CLASSIFIERS for w in tokens(fold(q.text)) for v in (w.text, w.text[1:]))
+
+
+def _which(q: Question, f: Folded, toks: list[Token], noun: str) -> list[Span]:
+    """"أي دولة ...؟": the noun with a name or a relational adjective the question does not hold
+    ("الدولة التركية", "مخيم “النور”")."""
+    out = []
+    for i, t in enumerate(toks[:-1]):
+        if not same_word(noun, t.text):
+            continue
+        m = _QUOTED.match(f.text, max(0, t.fstart - 1))
+        nxt = toks[i + 1]
+        if m and m.start(1) == t.fstart and len(m.group(1).split()) > 1:  # "“مخيم النور”"
+            a, b = f.span(m.start(1), m.end(1))
+        elif (t.text.startswith("ال") == nxt.text.startswith("ال") and nxt.text.endswith(("يه", "ي"))
+              and not _clause_break(f, t, nxt) and len(nxt.text) > 4):
+            a, b = t.start, nxt.end
+        else:
+            continue
+        if not all(any(same_word(w, x.text) for w in q.words) for x in toks[i + 1:] if x.end <= b):
+            out.append(make_span(f, a, b, fit=0.9))
+    return out
+
+
 
 
 def _apposition(f: Folded, toks: list[Token], j: int) -> list[Token]:
-    """The words set off by commas after token ``j`` (the asked noun's genitive, up to 5 words, may
+    """The words set off by commas after token ``j`` (the asked noun's genitive, up to 7 words, may
     come first): a name of 1-3 words with no conjunction, particle or reporting verb."""
-    for k in range(j, min(j + 6, len(toks))):
+    for k in range(j, min(j + 8, len(toks))):
         sep = f.text[toks[k - 1].fend:toks[k].fstart] if k else ""
         if "," in sep:
             break
@@ -131,13 +215,13 @@ def _apposition(f: Folded, toks: list[Token], j: int) -> list[Token]:
 
 
 def _name_heads(q: Question) -> set[str]:
-    """What the name is the name of: "ما اسم الحملة" -> الحملة (and اسم), "أي وكالة نشرت" -> وكالة."""
+    """What the name is the name of: "ما اسم الحملة" -> اسم, الحملة; "أي وكالة نشرت" -> وكالة."""
     words = [t.text.lower() for t in tokens(fold(q.text))]
     content = [w for w in words if w not in STOPWORDS and w not in question_words() and len(w) > 1
                and w[1:] not in question_words()]
     for i, w in enumerate(words):  # "ما اسم مدير المصنع": the name of the manager, not any name
-        if any(v in _CLASSIFIERS for v in (w, w[1:])):
-            return {c for c in words[i + 1:i + 3] if c in content}
+        if any(v in CLASSIFIERS for v in (w, w[1:])):
+            return set([c for c in words[i + 1:i + 3] if c in content][:1])
     return set(content[:1])
 
 

@@ -10,6 +10,8 @@ import logging
 
 import gradio as gr
 
+from .views import CHART_TOOLTIP, CHART_X, CHART_Y, chart_frame
+
 log = logging.getLogger(__name__)
 
 # Clicking a citation link inside an HTML result sends its data-cite value as a select event.
@@ -72,6 +74,12 @@ def layout(service):
                                      elem_id="chatbot", feedback_options=None, latex_delimiters=[],
                                      placeholder="اسأل سؤالاً عن الوثائق؛ "
                                                  "تُبنى الإجابة من المقاطع المسترجعة فقط.")
+                # A numeric disagreement of the latest answer, one bar per source: hover for its
+                # citation, select (drag across) a bar to open the cited passage below.
+                chart_points = gr.State([])
+                chart = gr.BarPlot(None, x=CHART_X, y=CHART_Y, tooltip=CHART_TOOLTIP, visible=False,
+                                   label="الأرقام حسب المصدر (figures by source)", height=260,
+                                   elem_id="chat-chart", elem_classes=["figure-chart"])
                 with gr.Row():
                     chat_in = gr.Textbox(label="سؤالك (your question)", rtl=True, scale=4,
                                          elem_id="chat-question")
@@ -101,15 +109,18 @@ def layout(service):
         results.select(_opener(service), inputs=question, outputs=doc_view, api_visibility="private",
                        concurrency_limit=None)
 
-        chat_args = dict(fn=service.chat, inputs=[chat_in, chatbot], outputs=[chatbot, chat_in, refs],
-                         concurrency_limit=together)
-        ask.click(api_name="chat", **chat_args)
-        chat_in.submit(api_name="chat_submit", api_visibility="private", **chat_args)
+        chat_args = dict(fn=service.chat_turn, inputs=[chat_in, chatbot],
+                         outputs=[chatbot, chat_in, refs, chart_points], concurrency_limit=together)
+        draw = dict(fn=_chart, inputs=chart_points, outputs=chart, api_visibility="private", queue=False)
+        ask.click(api_name="chat", **chat_args).then(**draw)
+        chat_in.submit(api_name="chat_submit", api_visibility="private", **chat_args).then(**draw)
         for b, q in zip(chat_examples, examples[:3], strict=True):
             b.click(lambda q=q: q, None, chat_in, api_visibility="private", queue=False).then(
-                api_name="chat_example", api_visibility="private", **chat_args)
-        clear.click(lambda: ([], "", "", DOC_PLACEHOLDER), None, [chatbot, chat_in, refs, chat_doc],
-                    api_visibility="private", queue=False)
+                api_name="chat_example", api_visibility="private", **chat_args).then(**draw)
+        clear.click(lambda: ([], "", "", DOC_PLACEHOLDER, [], gr.BarPlot(None, visible=False)), None,
+                    [chatbot, chat_in, refs, chat_doc, chart_points, chart], api_visibility="private", queue=False)
+        chart.select(_chart_opener(service), chart_points, chat_doc, api_visibility="private",
+                     concurrency_limit=None)
         refs.select(_opener(service, with_question=False), None, chat_doc, api_visibility="private",
                     concurrency_limit=None)
 
@@ -152,6 +163,24 @@ def _opener(service, with_question: bool = True):
         def open_cited(evt: gr.SelectData) -> str:
             return service.open_citation(str(evt.value))
     return open_cited
+
+
+def _chart(points: list[dict]):
+    """The chart of the latest answer's numeric disagreement; hidden when there is none."""
+    from ..answer.table import ChartPoint
+
+    parsed = [ChartPoint.from_dict(d) for d in points or []]
+    frame = chart_frame(parsed)
+    if frame is None:
+        return gr.BarPlot(None, visible=False)
+    # right to left, like the page: the smallest figure on the right
+    return gr.BarPlot(frame, visible=True, sort=[p.label for p in reversed(parsed)], y_lim=[0, None])
+
+
+def _chart_opener(service):
+    def open_bar(points: list[dict], evt: gr.SelectData) -> str:
+        return service.open_chart_point(points, evt.value)
+    return open_bar
 
 
 def _upload_tab(service):

@@ -23,6 +23,7 @@ from ..users import User
 from .render import document_html, esc
 from .views import (
     answer_markdown,
+    cite_value,
     message_html,
     parse_cite,
     references_html,
@@ -217,21 +218,39 @@ class UIService:
         return answer_question(self.current(), question, k or self.config.answer_k, previous=previous)
 
     def chat(self, question: str, history: list | None):
-        """Append the question and its cited answer to the conversation."""
+        """Append the question and its cited answer to the conversation: (history, box, references)."""
+        return self.chat_turn(question, history)[:3]
+
+    def chat_turn(self, question: str, history: list | None):
+        """Like ``chat``, plus the answer's chart points (``ChartPoint.to_dict``; empty when the
+        sources do not differ on a number)."""
+        from ..answer.table import chart_points
+
         history = list(history or [])
         message = self.problem(question)
         if message:
-            return history, question, message_html(message)
+            return history, question, message_html(message), []
         # The chat shows the questions escaped; the earlier ones, as typed, make it a conversation.
         previous = [html.unescape(m["content"]) for m in history
                     if isinstance(m, dict) and m.get("role") == "user" and isinstance(m.get("content"), str)]
         try:
             answer = self.answer(question.strip(), previous=previous[-self.config.max_history:])
         except AssistantError as exc:
-            return history, question, message_html(friendly(exc))
+            return history, question, message_html(friendly(exc)), []
         history += [{"role": "user", "content": esc(question.strip())},
                     {"role": "assistant", "content": answer_markdown(answer)}]
-        return history, "", references_html(answer)
+        return history, "", references_html(answer), [p.to_dict() for p in chart_points(answer)]
+
+    def open_chart_point(self, points: list[dict], selected) -> str:
+        """The cited passage of the chart's bar ``selected`` (a label, or the labels a brush covers)."""
+        from ..answer.table import ChartPoint
+
+        labels = selected if isinstance(selected, list) else [selected]
+        for d in points or []:
+            p = ChartPoint.from_dict(d)
+            if p.label in labels:
+                return self.open_citation(cite_value(p.doc_id, p.start, p.end))
+        return message_html("حدّد عموداً من الرسم لفتح مرجعه. (select a bar to open its source)")
 
     def ask_api(self, question: str, k: int = DEFAULTS.answer_k) -> dict:
         """Answer a question from the documents; returns the answer JSON with numbered citations."""

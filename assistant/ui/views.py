@@ -16,10 +16,14 @@ def source_label(source: Source) -> str:
     return " · ".join(x for x in (source.title or source.doc_id, source.outlet, source.date) if x)
 
 
+def cite_value(doc_id: str, start: int, end: int, span: tuple[int, int] | None = None) -> str:
+    """A citation as one string (read back by ``parse_cite``)."""
+    return "|".join([doc_id, str(start), str(end)] + ([str(span[0]), str(span[1])] if span else []))
+
+
 def cite_attr(doc_id: str, start: int, end: int, span: tuple[int, int] | None = None) -> str:
-    """The value of a clickable citation's data-cite attribute (read back by ``parse_cite``)."""
-    parts = [doc_id, str(start), str(end)] + ([str(span[0]), str(span[1])] if span else [])
-    return esc("|".join(parts))
+    """The value of a clickable citation's data-cite attribute (escaped ``cite_value``)."""
+    return esc(cite_value(doc_id, start, end, span))
 
 
 def parse_cite(value: str) -> tuple[str, int, int, tuple[int, int] | None]:
@@ -121,9 +125,9 @@ def answer_markdown(answer) -> str:
 
 
 def who_says_what_html(answer) -> str:
-    """Who says what: a table of source (outlet, date), speaker, claim and figure, sorted by figure;
-    when the sources differ on figures, a small bar chart of the figure per source beside it."""
-    from ..answer.table import comparison_rows
+    """Who says what: a table of source (outlet, date), speaker, claim and figure, sorted by figure.
+    A numeric disagreement is also drawn as a chart (``chart_frame``) under the conversation."""
+    from ..answer.table import chart_points, comparison_rows
 
     rows = comparison_rows(answer)
     body = []
@@ -139,28 +143,30 @@ def who_says_what_html(answer) -> str:
     table = ('<table class="who-says-what" dir="rtl" style="border-collapse:collapse;margin:.5em 0">'
              '<thead><tr><th>المصدر</th><th>المتحدث</th><th>الرواية</th><th>الرقم</th></tr></thead>'
              f'<tbody>{"".join(body)}</tbody></table>')
-    numeric = [r for r in rows if r.number is not None]
-    if answer.agreement == "differ" and len(numeric) >= 2:
-        table += _figure_chart(numeric)
+    if chart_points(answer):
+        table += f'<p class="chart-note">{esc(CHART_NOTE)}</p>'
     return table
 
 
-def _figure_chart(rows) -> str:
-    """An inline SVG bar per source (escaped labels, each bar titled with its citation)."""
-    top = max(r.number for r in rows) or 1.0
-    bar, gap, width = 18, 6, 240
-    svg = []
-    for i, r in enumerate(rows):
-        y = i * (bar + gap)
-        w = max(2.0, width * r.number / top)
-        label = esc(f"{r.outlet}: {r.value}" + (f" [{r.citation}]" if r.citation else ""))
-        svg.append(f'<g class="bar" data-citation="{r.citation}"><title>{label}</title>'
-                   f'<rect x="0" y="{y}" width="{w:.0f}" height="{bar}" fill="#4a78b8"></rect>'
-                   f'<text x="{w + 4:.0f}" y="{y + bar - 5}" font-size="12">'
-                   f'{esc(f"{r.number:g}")} — {esc(r.outlet)}</text></g>')
-    height = len(rows) * (bar + gap)
-    return (f'<svg class="figure-chart" role="img" aria-label="الأرقام حسب المصدر" width="{width + 200}" '
-            f'height="{height}" viewBox="0 0 {width + 200} {height}">{"".join(svg)}</svg>')
+CHART_NOTE = "الأرقام حسب المصدر في الرسم تحت المحادثة؛ مرّر المؤشر على عمود لمرجعه، أو حدّده لفتح المقطع."
+CHART_X, CHART_Y = "المصدر (source)", "الرقم (figure)"
+CHART_TOOLTIP = ["الرواية (claim)", "المتحدث (speaker)", "المرجع (citation)"]
+
+
+def chart_frame(points):
+    """The chart's data (a pandas DataFrame, one row per bar), or None when there is nothing to draw.
+    Text goes to the plot as data: Vega draws it as SVG text and its tooltip escapes it."""
+    if not points:
+        return None
+    import pandas as pd
+
+    return pd.DataFrame({
+        CHART_X: [p.label for p in points],
+        CHART_Y: [p.number for p in points],
+        CHART_TOOLTIP[0]: [p.value for p in points],
+        CHART_TOOLTIP[1]: [p.speaker or "المصدر نفسه" for p in points],
+        CHART_TOOLTIP[2]: [f"[{p.citation}] {p.source}" if p.citation else p.source for p in points],
+    })
 
 
 def _claim_sentence(claim) -> str:
