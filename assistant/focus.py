@@ -56,6 +56,7 @@ class Focus:
     noun: frozenset[str]  # the focus noun's cores ("سيار"; "وكال" and "كال"); empty when none is named
     count: bool  # the question asks how many / how much
     asked: frozenset[str] = frozenset()  # the cores of every word of the question
+    forms: tuple[str, ...] = ()  # the vocabulary's forms of what the noun names ("جهة": محور، محاور…)
 
     def __bool__(self) -> bool:
         return bool(self.noun) or self.count
@@ -114,9 +115,31 @@ def question_focus(question: str) -> Focus:
                 j += 1
         asked = frozenset(c for w in low for c in cores(w))
         if j < len(low) and low[j] not in STOPWORDS and not _DIGITS.match(low[j]):
-            return Focus(cores(low[j]), count, asked)
+            return Focus(cores(low[j]), count, asked, synonyms(low[j]))
         return Focus(frozenset(), count, asked) if count else NO_FOCUS
     return NO_FOCUS
+
+
+SYNONYM_TABLES = ("thing", "unit")
+
+
+@lru_cache(maxsize=4096)
+def synonyms(word: str) -> tuple[str, ...]:
+    """The forms of every entry of the general news vocabulary (``answer/vocabulary.tsv``: people,
+    things, units, events) that ``word`` names, so "كم جهة" finds "محاور" where the vocabulary says so."""
+    from .answer.lexicon import concepts_of, roles, vocabulary
+
+    table = roles()
+    return tuple(sorted({f for name in concepts_of(word) if table[name] in SYNONYM_TABLES
+                         for f in vocabulary().forms(table[name], name)}))
+
+
+@lru_cache(maxsize=1 << 17)
+def _names(focus_forms: tuple[str, ...], noun: frozenset[str], word: str) -> bool:
+    """``word`` is a form of the focus noun, or of what the vocabulary says the noun names."""
+    from .answer.lexicon import word_matches
+
+    return matches(noun, word) or any(word_matches(word, f) for f in focus_forms)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -140,7 +163,7 @@ def sentence_focus(focus: Focus, sentence: str, window: int = 3) -> float:
     if not focus:
         return 0.0
     toks = words(sentence)
-    nouns = [i for i, t in enumerate(toks) if focus.noun and matches(focus.noun, t)]
+    nouns = [i for i, t in enumerate(toks) if focus.noun and _names(focus.forms, focus.noun, t)]
     if not focus.count:
         if not focus.noun.isdisjoint(TIME_NOUNS):  # a date answers it
             dated = any(_DIGITS.match(t) or not cores(t).isdisjoint(CALENDAR) for t in toks)

@@ -147,3 +147,10 @@ def test_a_source_named_by_its_initials_is_found_spelled_out():
     source = question_source("كم جريحا سقط بحسب رواية قدم؟")  # an acronym the question uses
     assert sentence_hold(source, "وقالت قوات الدفاع المدني إن 12 شخصا أصيبوا.") == 1.0
     assert sentence_hold(source, "وقالت الشرطة إن 12 شخصا أصيبوا.") == 0.0
+
+
+def test_a_counted_noun_finds_what_the_vocabulary_says_it_names():
+    focus = question_focus("من كم جهة هاجم المسلحون البلدة؟")  # the vocabulary: جهة is a front, as محور
+    assert focus.count and "=محاور" in focus.forms
+    assert sentence_focus(focus, "وهاجم المسلحون البلدة من ثلاثة محاور.") == 1.0
+    assert sentence_focus(question_focus("كم محطة أغلقت؟"), "أغلقت ثلاثة محاور.") == 0.5  # not a synonym there
