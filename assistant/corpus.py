@@ -189,6 +189,7 @@ class _CountingEmbedder:
     def __init__(self, inner):
         self.inner, self.embedded = inner, 0
         self.model_id, self.weights_hash, self.dim = inner.model_id, inner.weights_hash, inner.dim
+        self.one_job = getattr(inner, "one_job", False)  # segments.prepare: passages and sentences together
 
     def embed_documents(self, texts, *, show_progress: bool = False):
         self.embedded += len(texts)

@@ -79,6 +79,11 @@ def prepare(docs: list[Document], embedder, settings, *, reuse: dict | None = No
     """Chunk, embed and analyse ``docs`` (``settings``: store.BuildSettings)."""
     reuse, extra = dict(reuse or {}), extra or {}
     passages = [p for doc in docs for p in chunk_document(doc, settings.max_chars, settings.overlap)]
+    if settings.sentence_vectors and getattr(embedder, "one_job", False):
+        # A cluster (RayEmbedder) embeds the passages and their sentences in one job, so each node
+        # loads the model once; the two calls below then find every vector in ``reuse``.
+        embed_texts([p.text for p in passages] + sentence_texts(passages, docs), embedder, reuse,
+                    show_progress=show_progress)
     vectors = embed_texts([p.text for p in passages], embedder, reuse, show_progress=show_progress)
     sentences = None
     if settings.sentence_vectors:
@@ -93,6 +98,14 @@ def prepare(docs: list[Document], embedder, settings, *, reuse: dict | None = No
     rows = [{**extra.get(d.doc_id, {}), **d.source.to_dict(), "sha256": d.sha256, "spans": d.spans,
              "text": d.text, "passages": counts[d.doc_id]} for d in docs]
     return SegmentData(rows, passages, vectors, sentences, Postings.from_tokens(tokens))
+
+
+def sentence_texts(passages: list[Passage], docs: list[Document]) -> list[str]:
+    """The sentences ``SentenceIndex.build`` embeds: those of passages of more than one sentence."""
+    spans = SentenceIndex.spans_of(passages, {d.doc_id: d for d in docs})
+    counts = np.bincount(spans[:, 0], minlength=len(passages)) if len(spans) else np.zeros(len(passages), int)
+    text = {d.doc_id: d.text for d in docs}
+    return [text[passages[i].doc_id][a:b] for i, a, b in spans.tolist() if counts[i] > 1]
 
 
 def write_segment(index_dir: Path, data: SegmentData, versions: dict, index_size: int = 0) -> str:

@@ -89,7 +89,9 @@ class _Actor:
 
 
 class RayEmbedder:
-    """``embed_documents`` on a Ray cluster (see the module docstring).
+    """``embed_documents`` on a Ray cluster (see the module docstring). ``one_job``: a build gives it
+    the passages and their sentences in one call (``segments.prepare``), so each actor pool, and
+    each node's model load, serves both.
 
     Args:
         factory: returns the embedder, on the driver and in each actor (picklable: it is shipped to
@@ -107,6 +109,7 @@ class RayEmbedder:
         self.precision = getattr(self.local, "precision", "fp32")
         self.folder = Path(checkpoints) / "-".join(map(str, identity(self.local)))
         self.threads = threads
+        self.one_job = True
         self.nodes: Counter[str] = Counter()  # blocks embedded per node id
         self.remote = self.resumed = 0  # texts embedded on the cluster / read from checkpoints
 
