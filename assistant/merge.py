@@ -17,10 +17,11 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from .commits import commit, write_segment_safely
 from .errors import IndexStateError
 from .lock import index_lock
+from .manifest import read_manifest
 from .segments import merged, read_table
-from .store import commit, read_manifest, write_segment_safely
 
 MERGE_FACTOR = 10
 MAX_SEGMENTS = 20

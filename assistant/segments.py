@@ -79,9 +79,9 @@ def prepare(docs: list[Document], embedder, settings, *, reuse: dict | None = No
     """Chunk, embed and analyse ``docs`` (``settings``: store.BuildSettings)."""
     reuse, extra = dict(reuse or {}), extra or {}
     passages = [p for doc in docs for p in chunk_document(doc, settings.max_chars, settings.overlap)]
-    if settings.sentence_vectors and getattr(embedder, "one_job", False):
-        # A cluster (RayEmbedder) embeds the passages and their sentences in one job, so each node
-        # loads the model once; the two calls below then find every vector in ``reuse``.
+    if settings.sentence_vectors:
+        # Passages and sentences in one call: on a cluster one job (each node loads the model once),
+        # and the same length-sorted batches there as here. The two calls below find them in ``reuse``.
         embed_texts([p.text for p in passages] + sentence_texts(passages, docs), embedder, reuse,
                     show_progress=show_progress)
     vectors = embed_texts([p.text for p in passages], embedder, reuse, show_progress=show_progress)
