@@ -107,8 +107,8 @@ def main() -> None:
     print(f"{machine()}\n{out['documents']} documents, {out['passages']} passages, {out['sentences']} sentences, "
           f"{out['questions']} questions; precision {out['precision']}; {out['ray_texts']} texts embedded on "
           f"{out['ray_nodes']} Ray nodes")
-    print(f"worst row cosine, Ray vs local: passages {out['min_passage_cosine']:.6f}, "
-          f"sentences {out['min_sentence_cosine']:.6f}; hybrid top-10 identical for {out['same_hybrid_top10']} "
+    print(f"worst row cosine, Ray vs local: passages {out['min_passage_cosine']:.7f}, "
+          f"sentences {out['min_sentence_cosine']:.7f}; hybrid top-10 identical for {out['same_hybrid_top10']} "
           f"of {out['questions']} questions")
     print("| method | build | " + " | ".join(out["figures"]["ray"]["bm25"]) + " |")
     for m in METHODS:
