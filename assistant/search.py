@@ -134,7 +134,7 @@ class Searcher:
     def _rank(self, query: str, qvec: np.ndarray | None, dense: Ranking | None, k: int, method: str,
               keep, depth: int, fold: bool) -> list[Hit]:
         """One question's hits, from its vector and dense candidates (None for BM25 alone)."""
-        per_method: dict[str, np.ndarray | RowScores] = {}  # nothing the size of the index is made per question
+        per_method: dict[str, np.ndarray | RowScores] = {}  # no pass over every row per question
         if dense is not None:
             per_method["dense"] = RowScores(dense.ids, dense.scores, -1.0)
         if method in ("hybrid", "bm25"):
