@@ -17,29 +17,33 @@ by ``add``, as one segment, since its old segments cannot be mixed with new ones
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+from .catalog import (
+    DocumentInfo,
+    Entry,
+    Stored,
+    all_entries,
+    existing_index,
+    iter_candidates,
+    list_documents,
+    read_stored,
+    settings_for,
+)
+from .commits import commit, new_manifest, write_segment_safely
 from .errors import CorpusError, IndexStateError, SourceError
 from .lock import index_lock
+from .manifest import BuildSettings, format1_rows, format1_vectors, model_matches, read_manifest, stale_reason
 from .merge import auto_merge
-from .records import Document, Source
-from .segments import BadSegment, document_of, iter_rows, prepare, read_table, stored_vectors
-from .sources import MAX_EXAMPLES, SUPPORTED, is_supported, load_metadata, read_examples, read_file, walk_sources
-from .store import (
-    POINTER,
-    BuildSettings,
-    commit,
-    current_commit,
-    format1_rows,
-    format1_vectors,
-    model_matches,
-    new_manifest,
-    read_manifest,
-    stale_reason,
-    write_segment_safely,
-)
+from .records import Source
+from .segments import prepare, stored_vectors
+from .sources import MAX_EXAMPLES, SUPPORTED, read_examples
+
+# list_documents, iter_candidates and DocumentInfo are read here by the interfaces and uploads.py.
+__all__ = ["UPLOADS_DIR", "AddReport", "CorpusError", "DocumentInfo", "add_paths", "iter_candidates",
+           "list_documents", "rebuild", "remove_documents"]
 
 log = logging.getLogger(__name__)
 
@@ -58,128 +62,6 @@ class AddReport:
     passages: int
 
 
-@dataclass(frozen=True)
-class DocumentInfo:
-    doc_id: str
-    path: str
-    title: str
-    outlet: str
-    date: str
-    url: str
-    sha256: str
-    passages: int
-    origin: str  # absolute path it was added from ("" when built by `assistant build`)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class _Entry:
-    document: Document
-    origin: str
-
-
-# ---------------------------------------------------------------- reading the index
-
-
-@dataclass(frozen=True)
-class _Stored:
-    """What a change needs of the live commit: its segments' tables, not their text."""
-
-    manifest: dict
-    segments: list[tuple[str, set[str], dict]]  # (name, deleted ids, table) per segment
-    live: dict[str, tuple[str, dict]]  # doc_id -> (segment name, its table entry)
-
-    def deleted(self) -> dict[str, set[str]]:
-        return {name: set(gone) for name, gone, _ in self.segments}
-
-
-def _stored(index_dir: Path) -> _Stored | None:
-    """The live commit's tables; None if there is no index yet."""
-    if not (index_dir / POINTER).exists():
-        return None
-    commit_file = current_commit(index_dir)  # a format-1 index is refused here, naming `assistant rebuild`
-    manifest = read_manifest(index_dir, commit_file)
-    segments, live = [], {}
-    for entry in manifest.get("segments", []):
-        try:
-            table = read_table(index_dir, entry["name"])
-        except BadSegment as exc:
-            raise IndexStateError(f"index in {index_dir} is corrupt ({exc}); rebuild it with: "
-                                  f"assistant build --index {index_dir}") from exc
-        gone = set(entry.get("deleted", []))
-        segments.append((entry["name"], gone, table))
-        live.update((d, (entry["name"], e)) for d, e in table["documents"].items() if d not in gone)
-    return _Stored(manifest, segments, live)
-
-
-def _all_entries(index_dir: Path, stored: _Stored | None) -> dict[str, _Entry]:
-    """Every live document with its full text (rebuild, and rewriting a stale index)."""
-    if stored is None:
-        old = format1_rows(index_dir)
-        rows = old[1] if old else []
-    else:
-        rows = [r for name, gone, _ in stored.segments for r in iter_rows(index_dir, name) if r["doc_id"] not in gone]
-    return {row["doc_id"]: _Entry(document_of(row), row.get("origin", "")) for row in rows}
-
-
-def _existing(index_dir: Path) -> Path:
-    index_dir = Path(index_dir)
-    if not (index_dir / POINTER).exists():  # checked before locking, which would create the folder
-        raise IndexStateError(f"no index in {index_dir}; add documents first: "
-                              f"assistant add PATH --index {index_dir}")
-    return index_dir
-
-
-def _settings(manifest: dict | None, default: BuildSettings | None) -> BuildSettings:
-    """An existing index keeps the settings it was built with; a new one takes ``default``."""
-    if manifest is None:
-        return default or BuildSettings()
-    return BuildSettings.from_manifest(manifest)
-
-
-def list_documents(index_dir: Path) -> list[DocumentInfo]:
-    """The indexed documents with metadata and passage counts (works on a stale index too)."""
-    stored = _stored(_existing(index_dir))
-    return [DocumentInfo(**{**e["source"], "sha256": e["sha256"], "origin": e.get("origin", ""),
-                            "passages": e["rows"][1] - e["rows"][0]}) for _, e in stored.live.values()]
-
-
-# ---------------------------------------------------------------- reading new files
-
-
-def iter_candidates(paths: list[Path], skipped: list[str], exclude: Path | None = None) -> Iterator[_Entry]:
-    """Documents read from the given files/folders (none from inside ``exclude``, the index
-    itself); unreadable files go to ``skipped``."""
-    for root in paths:
-        root = Path(root)
-        if not root.exists():
-            skipped.append(f"{root}: no such file or folder")
-            continue
-        base = root if root.is_dir() else root.parent
-        try:
-            metadata = load_metadata(base)
-        except SourceError as exc:
-            skipped.append(str(exc))
-            metadata = {}
-        for path in walk_sources(root, exclude):
-            if not is_supported(path):
-                skipped.append(f"{path}: unsupported file type (supported: {SUPPORTED})")
-                continue
-            try:
-                docs = read_file(path, base, metadata)
-            except SourceError as exc:
-                skipped.append(str(exc))
-                continue
-            except Exception as exc:  # a parser bug on one file must not stop the batch
-                log.debug("reading %s failed", path, exc_info=True)
-                skipped.append(f"{path}: could not be read ({type(exc).__name__})")
-                continue
-            for doc in docs:
-                yield _Entry(doc, str(path.resolve()))
-
-
 # ---------------------------------------------------------------- changes
 
 
@@ -195,7 +77,7 @@ class _CountingEmbedder:
         return self.inner.embed_documents(texts, show_progress=show_progress)
 
 
-def _rewrite(index_dir: Path, entries: dict[str, _Entry], embedder, settings: BuildSettings, roots: list[str],
+def _rewrite(index_dir: Path, entries: dict[str, Entry], embedder, settings: BuildSettings, roots: list[str],
              examples, reuse: dict | None = None, show_progress: bool = False) -> dict:
     """The whole index as one new segment and commit (a new, stale or other-model index; rebuild)."""
     data = prepare([e.document for e in entries.values()], embedder, settings, reuse=reuse,
@@ -208,7 +90,7 @@ def _rewrite(index_dir: Path, entries: dict[str, _Entry], embedder, settings: Bu
                                            base=new_manifest(embedder, settings, roots, examples)))["counts"]
 
 
-def _needs_rewrite(stored: _Stored | None, embedder) -> bool:
+def _needs_rewrite(stored: Stored | None, embedder) -> bool:
     if stored is None:
         return True
     if not model_matches(stored.manifest, embedder):
@@ -220,7 +102,7 @@ def _needs_rewrite(stored: _Stored | None, embedder) -> bool:
                 any(stale_reason(t.get("versions", {})) for _, _, t in stored.segments))
 
 
-def _append(index_dir: Path, stored: _Stored, new: dict[str, _Entry], embedder, settings: BuildSettings,
+def _append(index_dir: Path, stored: Stored, new: dict[str, Entry], embedder, settings: BuildSettings,
             roots: list[str], examples, show_progress: bool) -> dict:
     """One segment of ``new`` documents; their older versions marked deleted; then the automatic merge."""
     reuse: dict = {}
@@ -255,7 +137,7 @@ def add_paths(index_dir: Path, paths: list[Path], embedder_factory: Callable[[],
     if not candidates and not skipped:
         raise SourceError(f"no documents found (supported: {SUPPORTED})")
     with index_lock(index_dir):
-        stored = _stored(index_dir)
+        stored = read_stored(index_dir)
         live = stored.live if stored else {}
         by_sha = {e["sha256"]: doc_id for doc_id, (_, e) in live.items()}
         added, updated, unchanged, duplicates, seen, new = [], [], [], [], {}, {}
@@ -274,7 +156,7 @@ def add_paths(index_dir: Path, paths: list[Path], embedder_factory: Callable[[],
                 duplicates.append((name, by_sha[doc.sha256]))
             else:
                 (updated if doc.doc_id in live else added).append(doc.doc_id)
-                new[doc.doc_id] = _Entry(doc, name)
+                new[doc.doc_id] = Entry(doc, name)
                 by_sha[doc.sha256] = doc.doc_id
             seen.setdefault(doc.doc_id, name)
         counts = dict(stored.manifest["counts"]) if stored else {"documents": 0, "passages": 0}
@@ -286,9 +168,9 @@ def add_paths(index_dir: Path, paths: list[Path], embedder_factory: Callable[[],
             examples = tuple(dict.fromkeys([*manifest.get("examples", []),
                                             *read_examples([Path(p) for p in paths])]))[:MAX_EXAMPLES]
             embedder = _CountingEmbedder(embedder_factory())
-            settings = _settings(stored.manifest if stored else None, settings)
+            settings = settings_for(stored.manifest if stored else None, settings)
             if _needs_rewrite(stored, embedder):
-                entries = {**(_all_entries(index_dir, stored) if stored else {}), **new}
+                entries = {**(all_entries(index_dir, stored) if stored else {}), **new}
                 reuse = {}
                 if stored and model_matches(stored.manifest, embedder):
                     for name, entry in stored.live.values():
@@ -311,9 +193,9 @@ class _Stub:
 def remove_documents(index_dir: Path, doc_ids: list[str]) -> dict:
     """Remove documents by id (all or nothing): they are marked deleted in a new commit (segments
     are not rewritten; the automatic merge may purge them). Returns the new counts. No model needed."""
-    index_dir = _existing(index_dir)
+    index_dir = existing_index(index_dir)
     with index_lock(index_dir):
-        stored = _stored(index_dir)
+        stored = read_stored(index_dir)
         unknown = [d for d in dict.fromkeys(doc_ids) if d not in stored.live]
         if unknown:
             raise CorpusError(f"unknown document id {', '.join(map(repr, unknown))}; "
@@ -344,15 +226,15 @@ def rebuild(index_dir: Path, embedder_factory: Callable[[], object], *, settings
 
     The index is checked (present, writable, readable) before ``embedder_factory`` loads the model.
     """
-    index_dir = _existing(index_dir)
+    index_dir = existing_index(index_dir)
     with index_lock(index_dir):
         old = format1_rows(index_dir)
-        stored = None if old else _stored(index_dir)
+        stored = None if old else read_stored(index_dir)
         manifest = old[0] if old else stored.manifest
-        entries = _all_entries(index_dir, stored)
+        entries = all_entries(index_dir, stored)
         embedder = embedder_factory()
         # Converting a format-1 index of the same model keeps its passage vectors (same text, same model).
         reuse = format1_vectors(index_dir) if old and model_matches(manifest, embedder) else {}
-        return _rewrite(index_dir, entries, embedder, settings or _settings(manifest, None),
+        return _rewrite(index_dir, entries, embedder, settings or settings_for(manifest, None),
                         manifest.get("source_roots", []), tuple(manifest.get("examples", [])), reuse,
                         show_progress=show_progress)

@@ -35,6 +35,18 @@ def index_spec(n: int, flat_max: int = FLAT_MAX) -> str:
     return "Flat" if n <= flat_max else f"IVF{ivf_lists(n)},SQ8"
 
 
+class RowScores(dict):
+    """Scores of some rows (row -> score); every other row has ``default``: a candidate list's
+    scores, looked up by row without an array the size of the index."""
+
+    def __init__(self, rows: np.ndarray, scores: np.ndarray, default: float):
+        super().__init__(zip(rows.tolist(), scores.tolist(), strict=True))
+        self.default = default
+
+    def __missing__(self, row: int) -> float:
+        return self.default
+
+
 class DenseIndex:
     def __init__(self, index):
         self.index = index

@@ -25,7 +25,7 @@ from .normalize import analyze
 
 BM25_PARAMS = {"k1": 1.5, "b": 0.75, "method": "lucene"}
 FILES = ("terms.json", "indptr.npy", "rows.npy", "tfs.npy", "lengths.npy")
-RECENT_TERMS = 64  # terms whose live postings a LexicalIndex keeps at hand
+RECENT_TERMS = 64  # terms whose live postings and BM25 parts a LexicalIndex keeps at hand
 
 
 class Postings:
@@ -116,6 +116,17 @@ def analyze_texts(texts: list[str], *, stem: bool, stopwords: bool, show_progres
             for t in tqdm(texts, desc="BM25 analysis", unit="passage", disable=not show_progress)]
 
 
+def top_rows(rows: np.ndarray, values: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``depth`` best ``rows`` by ``values``: (rows, values), best first, equal values by row
+    (so ties rank the same however the index is segmented). Costs O(len(rows)), not O(index)."""
+    if len(rows) > depth > 0:
+        kth = np.partition(values, len(values) - depth)[len(values) - depth]
+        keep = values >= kth
+        rows, values = rows[keep], values[keep]
+    order = np.lexsort((rows, -values))[:max(depth, 0)]
+    return rows[order], values[order]
+
+
 def cat(xs: list[np.ndarray], dtype) -> np.ndarray:
     return np.concatenate(xs).astype(dtype) if xs else np.zeros(0, dtype)
 
@@ -138,7 +149,7 @@ class LexicalIndex:
         self.positions = positions
         self.alive = [pos >= 0 for pos in positions]
         self.whole = [bool(a.all()) for a in self.alive]
-        self._recent: dict[str, list] = {}
+        self._recent: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._guard = threading.Lock()
         self._size = sum(int(a.sum()) for a in self.alive)
         total_len = sum(int(p.lengths[a].sum()) for p, a in zip(parts, self.alive, strict=True))
@@ -157,21 +168,27 @@ class LexicalIndex:
     def query_terms(self, query: str) -> list[str]:
         return analyze(query, stem=self.stem, stopwords=self.stopwords)
 
-    def _live_postings(self, term: str) -> list[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
-        """Per part with live rows holding ``term``: (part number, its own rows, index rows, tfs).
-        The last few terms' are kept (the index never changes; a question asks for each term
-        several times: its scores, idf weights and match share)."""
+    def _term(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """(the live index rows holding ``term``, its BM25 part in each), over every segment. The
+        last few terms' are kept (the index never changes; a question asks for each term several
+        times: its scores, idf weight and match share, and the next question often again)."""
         found = self._recent.get(term)
         if found is not None:
             return found
-        found = []
+        held = []  # (part number, its own rows, tfs)
         for i, (part, alive) in enumerate(zip(self.parts, self.alive, strict=True)):
             rows, tfs = part.postings(term)
             if len(rows) and not self.whole[i]:
                 keep = alive[rows]
                 rows, tfs = rows[keep], tfs[keep]
             if len(rows):
-                found.append((i, rows, self.positions[i][rows], tfs))
+                held.append((i, rows, tfs))
+        idf = np.float32(self._idf(sum(len(rows) for _, rows, _ in held)))
+        bm25 = []
+        for i, rows, tfs in held:
+            tf = tfs.astype(np.float32)
+            bm25.append((idf * (tf / (self.norms[i][rows] + tf))).astype(np.float32))
+        found = (cat([self.positions[i][rows] for i, rows, _ in held], np.int64), cat(bm25, np.float32))
         with self._guard:  # searches run in several threads (the UI)
             self._recent[term] = found
             while len(self._recent) > RECENT_TERMS:
@@ -179,23 +196,26 @@ class LexicalIndex:
         return found
 
     def _df(self, term: str) -> int:
-        return sum(len(rows) for _, rows, _, _ in self._live_postings(term))
+        return len(self._term(term)[0])
 
     def _idf(self, df: int) -> float:
         return float(np.log(1.0 + (self.size - df + 0.5) / (df + 0.5)))
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 of every live row (a term repeated in the question counts each time, as in bm25s)."""
-        out = np.zeros(self.size, np.float32)
+        return self.scored(query)[0]
+
+    def scored(self, query: str) -> tuple[np.ndarray, np.ndarray]:
+        """(BM25 of every live row, the rows scoring above 0 in no set order), in time proportional
+        to the question's postings, not to the index: the array comes zeroed from the system and
+        only rows holding a term are touched (a term's part is > 0, so a row still at 0 is new)."""
+        out, new = np.zeros(self.size, np.float32), []
         for term in self.query_terms(query):
-            df = self._df(term)
-            if not df:
-                continue
-            idf = np.float32(self._idf(df))
-            for i, rows, at, tfs in self._live_postings(term):
-                tf = tfs.astype(np.float32)
-                out[at] += (idf * (tf / (self.norms[i][rows] + tf))).astype(np.float32)
-        return out
+            at, bm25 = self._term(term)
+            before = out[at]
+            new.append(at[before == 0])
+            out[at] = before + bm25
+        return out, cat(new, np.int64)
 
     def term_weights(self, query: str) -> dict[str, float]:
         """The question's distinct terms and their Lucene idf; a term absent from the corpus gets the
@@ -215,10 +235,15 @@ class LexicalIndex:
         total = sum(weights.values())
         if not weights or not self.size or total <= 0:
             return share
+        new = []
         for term, idf in weights.items():
-            for _, _, at, _ in self._live_postings(term):
-                share[at] += idf
-        return share / total
+            at = self._term(term)[0]
+            before = share[at]
+            new.append(at[before == 0])  # idf > 0: a row still at 0 is new
+            share[at] = before + idf
+        rows = cat(new, np.int64)
+        share[rows] /= total  # every other row is 0: ``share / total`` in time proportional to the rows
+        return share
 
     @property
     def size(self) -> int:

@@ -17,10 +17,18 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
+
+from .commits import commit, write_segment_safely
 from .errors import IndexStateError
+from .jsonl import iter_jsonl
+from .lexical import Postings
 from .lock import index_lock
-from .segments import merged, read_table
-from .store import commit, read_manifest, write_segment_safely
+from .manifest import read_manifest
+from .records import Passage
+from .segments import BadSegment, SegmentData, read_table
+from .sentences import SPANS as SENTENCE_SPANS
+from .sentences import SentenceIndex
 
 MERGE_FACTOR = 10
 MAX_SEGMENTS = 20
@@ -95,3 +103,42 @@ def optimize(index_dir: Path) -> dict:
         if len(sizes) == 1 and sizes[0][0] == sizes[0][1]:
             return {**manifest["counts"], "merged": 0}
         return {**merge(index_dir, list(range(len(sizes)))), "merged": len(sizes)}
+
+
+def merged(index_dir: Path, segments: list[tuple[str, set[str]]]) -> SegmentData:
+    """The live documents of ``segments`` ((name, deleted ids) each) as one new segment's data:
+    rows, passages, vectors and sentences copied, postings merged; nothing re-embedded or re-analysed."""
+    rows, passages, vectors, postings, keep, s_spans, s_vecs, base = [], [], [], [], [], [], [], 0
+    with_sentences = True
+    for name, deleted in segments:
+        folder = index_dir / name
+        table = read_table(index_dir, name)
+        live = [(doc_id, e) for doc_id, e in table["documents"].items() if doc_id not in deleted]
+        ranges = [range(*e["rows"]) for _, e in live]
+        keep_rows = np.fromiter((r for rg in ranges for r in rg), np.int64)
+        try:
+            seg_passages = [Passage(**r) for r in iter_jsonl(folder / "passages.jsonl")]
+            rows += [r for r in iter_jsonl(folder / "documents.jsonl") if r["doc_id"] not in deleted]
+            vectors.append(np.load(folder / "vectors.npy", mmap_mode="r")[keep_rows])
+            postings.append(Postings.load(folder / "bm25"))
+            sentences = SentenceIndex.load(folder, len(seg_passages)) if (folder / SENTENCE_SPANS).exists() else None
+        except Exception as exc:
+            raise BadSegment(f"{name} unreadable ({type(exc).__name__})") from exc
+        keep.append(keep_rows)
+        passages += [seg_passages[i] for i in keep_rows]
+        if sentences is None:
+            with_sentences = False
+        elif with_sentences:
+            new_row = np.full(len(seg_passages), -1, np.int64)
+            new_row[keep_rows] = np.arange(base, base + len(keep_rows))
+            take = new_row[sentences.spans[:, 0]] >= 0
+            spans = sentences.spans[take].copy()
+            spans[:, 0] = new_row[spans[:, 0]]
+            s_spans.append(spans)
+            s_vecs.append(sentences.vectors[take])
+        base += len(keep_rows)
+    dim = vectors[0].shape[1]
+    sentences = SentenceIndex(np.concatenate(s_spans).astype(np.int32), np.concatenate(s_vecs), base) \
+        if with_sentences and s_spans else None
+    return SegmentData(rows, passages, np.concatenate(vectors) if vectors else np.zeros((0, dim), np.float32),
+                       sentences, Postings.merge(postings, keep))

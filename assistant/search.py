@@ -8,10 +8,12 @@ import numpy as np
 
 from .asked_source import headline_hold, question_source, sentence_hold
 from .config import DEFAULTS, Config
+from .dense import RowScores
 from .errors import QueryError
 from .evidence import sentence_shares
 from .filters import Filters
 from .focus import NO_FOCUS, Focus, question_focus, sentence_focus
+from .lexical import top_rows
 from .records import Hit
 from .reprints import fold_hits
 from .store import Index, check_model, load_index
@@ -138,18 +140,13 @@ class Searcher:
     def _rank(self, query: str, qvec: np.ndarray | None, dense: Ranking | None, k: int, method: str,
               keep, depth: int, fold: bool) -> list[Hit]:
         """One question's hits, from its vector and dense candidates (None for BM25 alone)."""
-        n = len(self.index.passages)
-        per_method: dict[str, np.ndarray] = {}
+        per_method: dict[str, np.ndarray | RowScores] = {}  # no pass over every row per question
         if dense is not None:
-            dense_scores = np.full(n, -1.0, np.float32)
-            dense_scores[dense.ids] = dense.scores
-            per_method["dense"] = dense_scores
+            per_method["dense"] = RowScores(dense.ids, dense.scores, -1.0)
         if method in ("hybrid", "bm25"):
-            lex = self.index.lexical.scores(query)
+            lex, rows = self.index.lexical.scored(query)
             per_method["bm25"] = lex
-            ranking = rank_top(lex, depth)
-            nonzero = ranking.scores > 0
-            lexical = Ranking(ranking.ids[nonzero], ranking.scores[nonzero])
+            lexical = Ranking(*top_rows(rows, lex[rows], depth))
         if method == "dense":
             ordered = list(zip(dense.ids.tolist(), dense.scores.tolist(), strict=True))
         elif method == "bm25":

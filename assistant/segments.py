@@ -79,6 +79,11 @@ def prepare(docs: list[Document], embedder, settings, *, reuse: dict | None = No
     """Chunk, embed and analyse ``docs`` (``settings``: store.BuildSettings)."""
     reuse, extra = dict(reuse or {}), extra or {}
     passages = [p for doc in docs for p in chunk_document(doc, settings.max_chars, settings.overlap)]
+    if settings.sentence_vectors:
+        # Passages and sentences in one call: on a cluster one job (each node loads the model once),
+        # and the same length-sorted batches there as here. The two calls below find them in ``reuse``.
+        embed_texts([p.text for p in passages] + sentence_texts(passages, docs), embedder, reuse,
+                    show_progress=show_progress)
     vectors = embed_texts([p.text for p in passages], embedder, reuse, show_progress=show_progress)
     sentences = None
     if settings.sentence_vectors:
@@ -93,6 +98,14 @@ def prepare(docs: list[Document], embedder, settings, *, reuse: dict | None = No
     rows = [{**extra.get(d.doc_id, {}), **d.source.to_dict(), "sha256": d.sha256, "spans": d.spans,
              "text": d.text, "passages": counts[d.doc_id]} for d in docs]
     return SegmentData(rows, passages, vectors, sentences, Postings.from_tokens(tokens))
+
+
+def sentence_texts(passages: list[Passage], docs: list[Document]) -> list[str]:
+    """The sentences ``SentenceIndex.build`` embeds: those of passages of more than one sentence."""
+    spans = SentenceIndex.spans_of(passages, {d.doc_id: d for d in docs})
+    counts = np.bincount(spans[:, 0], minlength=len(passages)) if len(spans) else np.zeros(len(passages), int)
+    text = {d.doc_id: d.text for d in docs}
+    return [text[passages[i].doc_id][a:b] for i, a, b in spans.tolist() if counts[i] > 1]
 
 
 def write_segment(index_dir: Path, data: SegmentData, versions: dict, index_size: int = 0) -> str:
@@ -245,45 +258,6 @@ def _lines(path: Path, a: int, b: int):
                 break
             if i >= a:
                 yield json.loads(line)
-
-
-def merged(index_dir: Path, segments: list[tuple[str, set[str]]]) -> SegmentData:
-    """The live documents of ``segments`` ((name, deleted ids) each) as one new segment's data:
-    rows, passages, vectors and sentences copied, postings merged; nothing re-embedded or re-analysed."""
-    rows, passages, vectors, postings, keep, s_spans, s_vecs, base = [], [], [], [], [], [], [], 0
-    with_sentences = True
-    for name, deleted in segments:
-        folder = index_dir / name
-        table = read_table(index_dir, name)
-        live = [(doc_id, e) for doc_id, e in table["documents"].items() if doc_id not in deleted]
-        ranges = [range(*e["rows"]) for _, e in live]
-        keep_rows = np.fromiter((r for rg in ranges for r in rg), np.int64)
-        try:
-            seg_passages = [Passage(**r) for r in iter_jsonl(folder / "passages.jsonl")]
-            rows += [r for r in iter_jsonl(folder / "documents.jsonl") if r["doc_id"] not in deleted]
-            vectors.append(np.load(folder / "vectors.npy", mmap_mode="r")[keep_rows])
-            postings.append(Postings.load(folder / "bm25"))
-            sentences = SentenceIndex.load(folder, len(seg_passages)) if (folder / SENTENCE_SPANS).exists() else None
-        except Exception as exc:
-            raise BadSegment(f"{name} unreadable ({type(exc).__name__})") from exc
-        keep.append(keep_rows)
-        passages += [seg_passages[i] for i in keep_rows]
-        if sentences is None:
-            with_sentences = False
-        elif with_sentences:
-            new_row = np.full(len(seg_passages), -1, np.int64)
-            new_row[keep_rows] = np.arange(base, base + len(keep_rows))
-            take = new_row[sentences.spans[:, 0]] >= 0
-            spans = sentences.spans[take].copy()
-            spans[:, 0] = new_row[spans[:, 0]]
-            s_spans.append(spans)
-            s_vecs.append(sentences.vectors[take])
-        base += len(keep_rows)
-    dim = vectors[0].shape[1]
-    sentences = SentenceIndex(np.concatenate(s_spans).astype(np.int32), np.concatenate(s_vecs), base) \
-        if with_sentences and s_spans else None
-    return SegmentData(rows, passages, np.concatenate(vectors) if vectors else np.zeros((0, dim), np.float32),
-                       sentences, Postings.merge(postings, keep))
 
 
 def document_of(row: dict) -> Document:

@@ -16,71 +16,50 @@ Files no commit names any more are deleted after the swap.
 
 Format 1 (one ``gen-*`` folder per change, before segments) is refused with a line naming
 ``assistant rebuild``, which reads its documents and writes format 2.
+
+This module loads a commit as one ``Index`` and builds a new index; what a commit says and the
+checks on it are in manifest.py, writing segments and commits in commits.py.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import os
-import shutil
-import time
-import uuid
-from dataclasses import asdict, dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from . import __version__
-from .chunk import CHUNKER_VERSION
-from .config import DEFAULTS, Config
-from .decode import CLEANER_VERSION
+from .commits import commit, new_manifest, write_segment_safely
 from .dense import DenseView
 from .errors import IndexStateError
-from .jsonl import iter_jsonl
-from .lexical import BM25_PARAMS, LexicalIndex
+from .lexical import LexicalIndex
 from .lock import index_lock
-from .normalize import NORMALIZER_VERSION
+from .manifest import (
+    COMMIT_PREFIX,
+    FORMAT,
+    FORMAT_VERSION,
+    POINTER,
+    BuildSettings,
+    check_manifest,
+    check_model,
+    current_commit,
+    expected_versions,
+    format1_rows,
+    format1_vectors,
+    model_matches,
+    read_manifest,
+    rebuild_hint,
+    refresh_hint,
+    stale_reason,
+)
 from .records import Document, Passage, Source
-from .segments import PREFIX as SEGMENT_PREFIX
-from .segments import BadSegment, Segment, load_segment, prepare, write_segment
-from .segments import source_from_row as source_from_row
+from .segments import BadSegment, Segment, load_segment, prepare, source_from_row
 from .sentences import SentenceView
 
-log = logging.getLogger(__name__)
-
-FORMAT = "arabic-assistant-index"
-FORMAT_VERSION = 2
-SENTENCES_VERSION = "sent-1"  # sentence vectors beside the passages' (an index without them is stale)
-POINTER = "CURRENT"
-COMMIT_PREFIX = "commit-"
-
-
-@dataclass(frozen=True)
-class BuildSettings:
-    """How an index is cut and analysed; recorded in its manifest, so every later change of the
-    index (add, remove, rebuild) uses the same settings."""
-
-    max_chars: int = DEFAULTS.max_passage_chars
-    overlap: int = DEFAULTS.overlap_sentences
-    stem: bool = True
-    stopwords: bool = True
-    # The document title joins each passage's lexical text (not its dense text or displayed text):
-    # TyDi QA MRR@10 0.968 -> 0.974, pooled 0.961 -> 0.964 (README "Retrieval quality").
-    lexical_title: bool = True
-    # Every sentence embedded too (sentences.py): search scores a passage by its best sentence
-    # and shows that sentence as the evidence (README "Evidence first"). Costs a second embedding pass.
-    sentence_vectors: bool = True
-
-    @classmethod
-    def from_config(cls, config: Config) -> BuildSettings:
-        return cls(max_chars=config.max_passage_chars, overlap=config.overlap_sentences)
-
-    @classmethod
-    def from_manifest(cls, manifest: dict) -> BuildSettings:
-        """The settings an index was built with (fields this version does not know are ignored)."""
-        return cls(**{k: v for k, v in manifest.get("settings", {}).items() if k in cls.__dataclass_fields__})
+# The index's API in one place: the rest of the package, the interfaces and the tests import from here.
+__all__ = ["COMMIT_PREFIX", "FORMAT", "FORMAT_VERSION", "POINTER", "BuildSettings", "Index", "IndexStateError",
+           "build_index", "check_manifest", "check_model", "commit", "current_commit", "expected_versions",
+           "format1_rows", "format1_vectors", "live_vectors", "load_index", "load_segments", "model_matches",
+           "new_manifest", "read_manifest", "source_from_row", "stale_reason", "write_segment_safely"]
 
 
 @dataclass
@@ -100,22 +79,6 @@ class Index:
 
     def source(self, doc_id: str) -> Source:
         return self.documents[doc_id].source
-
-
-def _rebuild_hint(index_dir: Path, roots: list[str] | None = None) -> str:
-    src = " ".join(f"--source {r}" for r in roots or []) + " " if roots else ""
-    return f"rebuild it with: assistant build {src}--index {index_dir}"
-
-
-def _refresh_hint(index_dir: Path) -> str:
-    """For an index that is intact but stale: re-embed its stored documents (works for any corpus)."""
-    return f"update it with: assistant rebuild --index {index_dir}"
-
-
-def expected_versions() -> dict:
-    """The versions of every stage whose output the index stores; a change means re-indexing."""
-    return {"normalizer": NORMALIZER_VERSION, "cleaner": CLEANER_VERSION, "chunker": CHUNKER_VERSION,
-            "sentences": SENTENCES_VERSION}
 
 
 def build_index(docs: list[Document], embedder, index_dir: Path, *, settings: BuildSettings | None = None,
@@ -141,195 +104,9 @@ def build_index(docs: list[Document], embedder, index_dir: Path, *, settings: Bu
                       base=new_manifest(embedder, settings, source_roots or [], examples))
 
 
-def new_manifest(embedder, settings: BuildSettings, source_roots: list[str], examples) -> dict:
-    """The commit fields of a new index (its segments and counts are added by ``commit``)."""
-    return {"format": FORMAT, "format_version": FORMAT_VERSION,
-            "model": {"id": embedder.model_id, "weights_hash": embedder.weights_hash, "dim": embedder.dim},
-            "versions": expected_versions(), "settings": {**asdict(settings), "bm25": BM25_PARAMS},
-            "source_roots": list(source_roots), "examples": list(examples)}
-
-
-def write_segment_safely(index_dir: Path, data, index_size: int = 0) -> str:
-    """``segments.write_segment``; a failed write (disk full, ...) removes its partial folder."""
-    try:
-        return write_segment(index_dir, data, expected_versions(), index_size)
-    except OSError as exc:
-        for tmp in index_dir.glob(f".tmp-{SEGMENT_PREFIX}*"):  # the partial segment; nothing live
-            shutil.rmtree(tmp, ignore_errors=True)
-        raise IndexStateError(f"could not write the new index in {index_dir} "
-                              f"({exc.strerror or type(exc).__name__}); the previous index is unchanged") from exc
-
-
-def commit(index_dir: Path, segments: list[tuple[str, list[str]]], *, base: dict) -> Path:
-    """Write a commit naming ``segments`` ((name, deleted doc ids) each) with ``base``'s other
-    fields, make it current, then delete what no commit names. The caller holds the lock."""
-    from .segments import read_table
-
-    counts = {"documents": 0, "passages": 0, "sentences": 0, "segments": len(segments)}
-    for name, deleted in segments:
-        table = read_table(index_dir, name)
-        counts["documents"] += table["counts"]["documents"] - len(deleted)
-        counts["passages"] += table["counts"]["passages"]
-        counts["sentences"] += table["counts"]["sentences"]
-        for doc_id in deleted:
-            entry = table["documents"][doc_id]
-            counts["passages"] -= entry["rows"][1] - entry["rows"][0]
-            a, b = entry.get("sentences", (0, 0))
-            counts["sentences"] -= b - a
-    seq = int(base.get("sequence", 0)) + 1
-    manifest = {**base, "format": FORMAT, "format_version": FORMAT_VERSION, "assistant_version": __version__,
-                "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "sequence": seq,
-                "segments": [{"name": n, "deleted": sorted(d)} for n, d in segments], "counts": counts}
-    name = f"{COMMIT_PREFIX}{seq:08d}-{uuid.uuid4().hex[:6]}.json"
-    tmp = index_dir / f".tmp-{name}"
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(json.dumps(manifest, ensure_ascii=False, indent=1))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, index_dir / name)
-        _swap_pointer(index_dir, name)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise IndexStateError(f"could not write the new index in {index_dir} ({exc.strerror or type(exc).__name__}); "
-                              "the previous index is unchanged") from exc
-    _clean(index_dir, keep={name, *(n for n, _ in segments)})
-    return index_dir / name
-
-
-def _swap_pointer(index_dir: Path, name: str) -> None:
-    tmp = index_dir / f".{POINTER}.{uuid.uuid4().hex[:6]}"
-    with open(tmp, "w") as f:
-        f.write(name + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, index_dir / POINTER)
-    fd = os.open(index_dir, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _clean(index_dir: Path, keep: set[str]) -> None:
-    """Delete commits, segments, temporary files and format-1 generations not in ``keep``."""
-    for p in index_dir.iterdir():
-        if p.name in keep or not p.name.startswith((COMMIT_PREFIX, SEGMENT_PREFIX, "gen-", ".tmp-")):
-            continue
-        if p.is_dir():
-            shutil.rmtree(p, ignore_errors=True)
-        else:
-            p.unlink(missing_ok=True)
-
-
-def current_commit(index_dir: Path) -> Path:
-    """The live commit file; IndexStateError (one line, naming the fix) when there is none or it
-    is of format 1."""
-    pointer = index_dir / POINTER
-    if not pointer.is_file():
-        raise IndexStateError(f"no index in {index_dir}; build it with: assistant build --index {index_dir}")
-    name = pointer.read_text().strip()
-    if name.startswith("gen-") and (index_dir / name).is_dir():
-        raise IndexStateError(f"index in {index_dir} has format 1 (before segments), this version reads "
-                              f"{FORMAT_VERSION}; convert it with: assistant rebuild --index {index_dir}")
-    path = index_dir / name
-    if not name.startswith(COMMIT_PREFIX) or not path.is_file():
-        raise IndexStateError(f"index in {index_dir} is corrupt (missing {name}); " + _rebuild_hint(index_dir))
-    return path
-
-
-def format1_rows(index_dir: Path) -> tuple[dict, list[dict]] | None:
-    """(manifest, document rows) of a format-1 index, for ``assistant rebuild``; None otherwise."""
-    pointer = index_dir / POINTER
-    gen = index_dir / pointer.read_text().strip() if pointer.is_file() else None
-    if gen is None or not gen.name.startswith("gen-") or not gen.is_dir():
-        return None
-    try:
-        return json.loads((gen / "manifest.json").read_text("utf-8")), list(iter_jsonl(gen / "documents.jsonl"))
-    except (OSError, ValueError) as exc:
-        raise IndexStateError(f"index in {index_dir} is corrupt ({type(exc).__name__}); "
-                              + _rebuild_hint(index_dir)) from exc
-
-
-def format1_vectors(index_dir: Path) -> dict[str, np.ndarray]:
-    """{sha256 of passage text: vector} of a format-1 index (its passages only), so converting it
-    re-embeds nothing its model already embedded; {} when unreadable."""
-    from .decode import sha256_text
-
-    gen = index_dir / (index_dir / POINTER).read_text().strip()
-    try:
-        texts = [row["text"] for row in iter_jsonl(gen / "passages.jsonl")]
-        vectors = np.load(gen / "vectors.npy", allow_pickle=False)
-    except (OSError, ValueError, KeyError) as exc:
-        log.warning("format-1 index %s: stored vectors unreadable (%s); every passage is embedded again",
-                    index_dir, type(exc).__name__)
-        return {}
-    return {sha256_text(t): v for t, v in zip(texts, vectors, strict=False)} if len(texts) == len(vectors) else {}
-
-
-def read_manifest(index_dir: Path, commit_file: Path | None = None) -> dict:
-    """The live commit (or ``commit_file``), checked to be this assistant's."""
-    commit_file = commit_file or current_commit(index_dir)
-    try:
-        manifest = json.loads(commit_file.read_text("utf-8"))
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise IndexStateError(f"index in {index_dir} is corrupt (commit unreadable); "
-                              + _rebuild_hint(index_dir)) from exc
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise IndexStateError(f"{index_dir} is not an index of this assistant; " + _rebuild_hint(index_dir))
-    return manifest
-
-
-def check_manifest(manifest: dict, index_dir: Path) -> None:
-    """Raise IndexStateError when the index was built by another format or pipeline version;
-    an index written by another version of the assistant in the same format only warns (once)."""
-    hint = _refresh_hint(index_dir)
-    if manifest.get("format_version") != FORMAT_VERSION:
-        raise IndexStateError(f"index in {index_dir} has format {manifest.get('format_version')}, "
-                              f"this version reads {FORMAT_VERSION}; {hint}")
-    written_by = manifest.get("assistant_version")
-    if written_by != __version__:
-        _warn_other_version(str(index_dir), written_by or "an earlier version")
-    stale = stale_reason(manifest.get("versions", {}))
-    if stale:
-        raise IndexStateError(f"index in {index_dir} is stale ({stale}); {hint}")
-
-
-def stale_reason(versions: dict) -> str:
-    """"" when ``versions`` are this pipeline's, else which stage differs."""
-    for name, want in expected_versions().items():
-        have = versions.get(name)
-        if have != want:
-            return f"{name} {have}, now {want}"
-    return ""
-
-
-def model_matches(manifest: dict, embedder) -> bool:
-    """True when the index's vectors came from ``embedder``'s weights at its dimension."""
-    model = manifest.get("model", {})
-    return (model.get("weights_hash"), model.get("dim")) == (embedder.weights_hash, embedder.dim)
-
-
-@lru_cache(maxsize=64)
-def _warn_other_version(index_dir: str, written_by: str) -> None:
-    """Once per process and index (the cache is the "once")."""
-    log.warning("index in %s was written by arabic-assistant %s, this is %s; it is read as it is "
-                "(assistant rebuild --index %s re-indexes it with this version)",
-                index_dir, written_by, __version__, index_dir)
-
-
-def check_model(manifest: dict, embedder, index_dir: Path) -> None:
-    """Raise IndexStateError unless ``model_matches``; the message names the rebuild command."""
-    model = manifest.get("model", {})
-    if not model_matches(manifest, embedder):
-        raise IndexStateError(f"index in {index_dir} was built with model {model.get('id')} "
-                              f"({model.get('weights_hash')}), not the loaded {embedder.model_id} "
-                              f"({embedder.weights_hash}); " + _refresh_hint(index_dir))
-
-
 def load_segments(index_dir: Path, manifest: dict, previous: Index | None = None) -> list[Segment]:
     """The commit's segments, reusing those ``previous`` already holds (segments never change)."""
-    hint = _rebuild_hint(index_dir, manifest.get("source_roots"))
+    hint = rebuild_hint(index_dir, manifest.get("source_roots"))
     have = previous.segments if previous is not None else {}
     out = []
     for entry in manifest.get("segments", []):
@@ -341,7 +118,7 @@ def load_segments(index_dir: Path, manifest: dict, previous: Index | None = None
         stale = stale_reason(seg.table.get("versions", {}))
         if stale:
             raise IndexStateError(f"index in {index_dir} has a stale segment {name} ({stale}); "
-                                  + _refresh_hint(index_dir))
+                                  + refresh_hint(index_dir))
         out.append(seg)
     return out
 
@@ -353,7 +130,7 @@ def load_index(index_dir: Path, previous: Index | None = None) -> Index:
     manifest = read_manifest(index_dir, commit_file)
     check_manifest(manifest, index_dir)
     segments = load_segments(index_dir, manifest, previous)
-    hint = _rebuild_hint(index_dir, manifest.get("source_roots"))
+    hint = rebuild_hint(index_dir, manifest.get("source_roots"))
     rows: dict[str, tuple[int, dict]] = {}  # live doc_id -> (segment number, documents.jsonl row)
     for i, (seg, entry) in enumerate(zip(segments, manifest["segments"], strict=True)):
         deleted = set(entry.get("deleted", []))

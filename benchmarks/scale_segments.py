@@ -106,7 +106,7 @@ def new_docs(folder: Path, texts: list[str], batch: int, n_docs: int = 100) -> P
 
 
 def run(n: int, adds: int, texts: list[str], vectors: np.ndarray, queries: list[str], qvecs: np.ndarray,
-        timed_queries: int = 30) -> None:
+        timed_queries: int = 30, keep: Path | None = None) -> None:
     from assistant import merge
     from assistant.corpus import add_paths, remove_documents
     from assistant.lock import index_lock
@@ -157,6 +157,9 @@ def run(n: int, adds: int, texts: list[str], vectors: np.ndarray, queries: list[
         search_table(Searcher(loaded, embedder), Searcher(load_index(index_one), embedder), segments,
                      queries[:timed_queries], qvecs[:timed_queries])
         del loaded
+        if keep is not None:  # the index of adds + 1 segments, for search_ab.py
+            shutil.copytree(index, keep, ignore=shutil.ignore_patterns(".lock"))
+            print(f"kept a copy of the {segments}-segment index in {keep}", flush=True)
         before = files_of(index)
         t_remove, _ = timed(remove_documents, index, ["base-0000003"])
         print(f"\nremove one document ({segments} segments, merges off): {t_remove:.2f} s, "
@@ -210,11 +213,13 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--adds", type=int, default=19,
                         help="adds of 100 documents (the index ends with adds+1 segments)")
+    parser.add_argument("--keep", type=Path, help="copy the index of adds+1 segments to this new folder")
     args = parser.parse_args()
     corpus = pooled_corpus()
     base, qvecs = base_vectors(corpus)
     texts = synth_texts([p.text for p in corpus.passages], args.n)
-    run(args.n, args.adds, texts, synth_vectors(base, args.n), [q.text for q in corpus.queries], qvecs)
+    run(args.n, args.adds, texts, synth_vectors(base, args.n), [q.text for q in corpus.queries], qvecs,
+        keep=args.keep)
 
 
 if __name__ == "__main__":

@@ -178,6 +178,26 @@ def test_a_worker_with_another_model_is_refused(cluster, tmp_path):
         ray.shutdown()
 
 
+@needs_ray
+@pytest.mark.integration
+def test_the_real_model_on_ray_gives_the_local_vectors_and_eval_figures(cluster):
+    """EmbeddingGemma on the two nodes against the same model in this process, on the first 24
+    pooled eval documents: 30 passages and 86 sentences, all embedded afresh on both sides (a few
+    minutes on two cores). benchmarks/ray_check.py runs the same check on the whole pooled corpus."""
+    import json
+
+    env = {k: v for k, v in _env().items() if k != "ASSISTANT_EMBEDDER"}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "benchmarks")])
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "ray_check.py"), "--ray", cluster, "--docs",
+                           "24", "--block", "32", "--no-cache", "--json"], env=env, capture_output=True, text=True,
+                          timeout=1800)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["ray_nodes"] == 2 and out["ray_texts"] >= out["passages"] >= 30 and out["questions"] > 20
+    assert out["min_passage_cosine"] >= 0.9999 and out["min_sentence_cosine"] >= 0.9999, out
+    assert out["figures"]["ray"] == out["figures"]["local"]
+
+
 def test_without_ray_the_option_names_the_install_command(tmp_path):
     code = ("import sys; sys.modules['ray'] = None\n"
             "from assistant.cli import main\n"

@@ -31,7 +31,7 @@ NEW_TEXT = "أعلنت بلدية القامشلي افتتاح جسر جديد 
 #   merge  - (add with a cap of one segment) the add committed, its automatic merge starting
 CHILD = r"""
 import os, sys, time, pathlib
-import assistant.embedding.embedder as embed, assistant.store as store, assistant.segments as segments
+import assistant.embedding.embedder as embed, assistant.commits as commits, assistant.segments as segments
 import assistant.merge as merge
 point, marker, go = sys.argv[1], pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
 if point == "merge":
@@ -43,7 +43,7 @@ def pause():
         time.sleep(0.02)
 
 owner, name = {"embed": (embed.FakeEmbedder, "embed_documents"), "jsonl": (segments, "write_jsonl"),
-               "fsync": (segments, "fsync_tree"), "swap": (store, "_swap_pointer"),
+               "fsync": (segments, "fsync_tree"), "swap": (commits, "_swap_pointer"),
                "merge": (merge, "merged")}[point]
 original = getattr(owner, name)
 

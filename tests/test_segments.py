@@ -253,3 +253,32 @@ def test_twenty_adds_search_like_one_build_with_the_real_model(tmp_path, real_em
     questions = _questions()
     a, b = Searcher(load_index(seg), cached), Searcher(load_index(whole), cached)
     assert _top10(a, questions) == _top10(b, questions)
+
+
+def test_bm25_candidates_and_match_share_come_from_the_question_postings_alone():
+    """What search reads of BM25 without touching every row: the rows ``scored`` returns are exactly
+    those with a score, ``top_rows`` picks the best as a full sort would (ties by row, as the
+    segmented index needs), and ``match_share`` equals the share computed over every row."""
+    from assistant.lexical import LexicalIndex, Postings, analyze_texts, top_rows
+
+    texts = ["سقط المطر على المدينة", "المطر غزير", "المطر غزير", "سوق المدينة القديمة", "لا شيء هنا",
+             "المطر غزير", "غزير المطر في المدينة القديمة"]
+    tokens = analyze_texts(texts, stem=True, stopwords=True)
+    # two segments, one with a deleted row, rows placed out of order as load_index places them
+    parts = [Postings.from_tokens(tokens[:4]), Postings.from_tokens(tokens[4:])]
+    positions = [np.array([5, 2, -1, 3]), np.array([1, 0, 4])]
+    lex = LexicalIndex(parts, positions)
+    for query in ("المطر الغزير في المدينة", "المدينة القديمة", "كلمة غائبة"):
+        scores, rows = lex.scored(query)
+        assert sorted(rows.tolist()) == np.flatnonzero(scores).tolist()
+        for depth in (1, 2, 3, 10):
+            ids, vals = top_rows(rows, scores[rows], depth)
+            want = [r for r in np.lexsort((np.arange(len(scores)), -scores)) if scores[r] > 0][:depth]
+            assert ids.tolist() == want and vals.tolist() == scores[want].tolist()
+        weights = lex.term_weights(query)
+        held = [set(t) for t in analyze_texts(texts, stem=True, stopwords=True)]
+        row_text = {int(p): held[i] for i, p in enumerate(np.concatenate(positions)) if p >= 0}
+        total = sum(weights.values())
+        want = np.array([sum(w for t, w in weights.items() if t in row_text[r]) for r in range(lex.size)],
+                        np.float32) / total
+        np.testing.assert_allclose(lex.match_share(query, weights), want, rtol=1e-6)

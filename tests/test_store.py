@@ -136,7 +136,7 @@ def test_index_of_another_version_warns_once_and_loads(built, caplog):
     m = json.loads(path.read_text("utf-8"))
     m["assistant_version"] = "0.0.1-test"
     path.write_text(json.dumps(m), "utf-8")  # the manifest is not in its own size list
-    with caplog.at_level("WARNING", logger="assistant.store"):
+    with caplog.at_level("WARNING", logger="assistant.manifest"):
         load_index(built)
         load_index(built)
     warnings = [r.getMessage() for r in caplog.records if "0.0.1-test" in r.getMessage()]

@@ -6,7 +6,9 @@ the local one (``embed_documents``), so the rest of the pipeline does not know R
 
 How a job runs:
 
-- Texts are cut into blocks of ``block_size`` (in order). A block whose vectors are already in the
+- Texts are sorted longest first, as the local embedder batches them, and cut into blocks of
+  ``block_size`` (a multiple of the batch size: each block is then whole local batches, and
+  computes what the local model would). A block whose vectors are already in the
   checkpoint folder (``<index>/.embed-checkpoints/<model>-<precision>-<dim>/<block sha>.npy``) is not
   sent again: a rerun after a crash embeds only the rest. The checkpoints are removed once the
   command has committed (``RayEmbedder.close``).
@@ -116,7 +118,11 @@ class RayEmbedder:
     def embed_documents(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
         if len(texts) < self.min_texts:
             return self.local.embed_documents(texts, show_progress=show_progress)
-        blocks = [texts[i:i + self.block_size] for i in range(0, len(texts), self.block_size)]
+        # Longest first, as the local embedder batches (embedder.length_sorted): a block of whole
+        # batches then holds the texts, and computes the vectors, of the local batches.
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        ordered = [texts[i] for i in order]
+        blocks = [ordered[i:i + self.block_size] for i in range(0, len(texts), self.block_size)]
         keys = [_block_key(b) for b in blocks]
         out: dict[int, np.ndarray] = {}
         for i, key in enumerate(keys):
@@ -131,7 +137,11 @@ class RayEmbedder:
                 self._save(keys[i], vecs)
                 out[i] = vecs
                 self.remote += len(blocks[i])
-        return np.concatenate([out[i] for i in range(len(blocks))]) if blocks else np.zeros((0, self.dim), np.float32)
+        if not blocks:
+            return np.zeros((0, self.dim), np.float32)
+        vectors = np.empty((len(texts), self.dim), np.float32)
+        vectors[order] = np.concatenate([out[i] for i in range(len(blocks))])
+        return vectors
 
     def _run(self, work: list[tuple[int, list[str]]]):
         """(block number, vectors) as the cluster finishes them."""
