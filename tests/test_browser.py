@@ -185,6 +185,28 @@ def signin_url(tmp_path_factory):
     running.close()
 
 
+@pytest.fixture(scope="module")
+def signin_no_uploads_url(tmp_path_factory):
+    """A signed-in server with uploads switched off: the page has no upload tab at all."""
+    from assistant.access import Access
+    from assistant.config import Config
+    from assistant.corpus import add_paths
+    from assistant.embedding.embedder import FakeEmbedder
+    from assistant.ui.server import start
+    from assistant.ui.service import UIService
+    from assistant.users import add_user
+
+    root = tmp_path_factory.mktemp("signin-no-uploads")
+    add_paths(root / "index", [ROOT / "seeds"], FakeEmbedder)
+    name, password = SIGN_IN["reader"]
+    add_user(root / "users.json", name, "reader", password)
+    access = Access.for_server("127.0.0.1", root / "users.json")
+    running, url = start(UIService(Config(index_dir=root / "index", uploads=0), embedder=FakeEmbedder(),
+                                   access=access))
+    yield url
+    running.close()
+
+
 def _sign_in(pg, url: str, name: str, password: str) -> None:
     pg.goto(url)
     pg.wait_for_selector("input[type=password]", timeout=60_000)
@@ -208,6 +230,11 @@ def test_login_page_refuses_a_wrong_password_and_a_reader_sees_no_upload(page, s
     page.wait_for_selector("#search-results article.result", timeout=60_000)
     page.screenshot(path=str(ARTIFACTS / "reader-signed-in.png"), full_page=True)
     assert page.errors == []
+
+
+def test_the_signed_in_label_shows_without_an_upload_tab(page, signin_no_uploads_url):
+    _sign_in(page, signin_no_uploads_url, *SIGN_IN["reader"])
+    page.wait_for_selector("#signed-in :text('omar (reader)')", timeout=30_000)
 
 
 def test_an_editor_uploads_but_cannot_replace_a_document(page, signin_url, tmp_path):

@@ -140,7 +140,7 @@ def layout(service):
             user = service.access.signed_in(request.username if request else None)
             shown = f"👤 {user.name} ({user.role})" if user and service.access.sign_in else ""
             writer = bool(user and user.can_write)
-            return (shown, gr.Tab(visible=writer)) if upload_tab is not None else (shown,)
+            return (shown, gr.Tab(visible=writer)) if upload_tab is not None else shown  # one output: no tuple
 
         demo.load(role, None, [who] + ([upload_tab] if upload_tab is not None else []),
                   api_visibility="private", queue=False)
