@@ -10,9 +10,9 @@ then each embedding option beside its quality (MRR@10 on a fixed sample of poole
 and a plain baseline (sentence-transformers fp32 + util.semantic_search, bm25s defaults)
 measured in the same process on the same data, with our figures as ratios to it.
 The machine is shared: variants are interleaved round by round and medians reported.
-On an AVX-512 machine the whole benchmark then runs again in a child process with PyTorch's and
-oneDNN's kernels restricted to AVX2 (ATEN_CPU_CAPABILITY=avx2, ONEDNN_MAX_CPU_ISA=AVX2), so every
-figure exists for both CPU classes (``--no-avx2`` skips it).
+On an AVX-512 machine the whole benchmark then runs again in a child process with the kernels of
+PyTorch, oneDNN, MKL and fbgemm restricted to AVX2 (``cpu.AVX2_ENV``), so every figure exists for
+both CPU classes (``--no-avx2`` skips it).
 """
 
 from __future__ import annotations
@@ -250,7 +250,7 @@ def main() -> None:
     from dataclasses import replace
 
     from assistant.config import DEFAULTS, Config
-    from assistant.embedding.cpu import bf16_supported, cpu_class
+    from assistant.embedding.cpu import AVX2_ENV, RESTRICTIONS, bf16_supported, cpu_class
     from assistant.embedding.embedder import SentenceTransformerEmbedder, make_embedder
     from assistant.search import Searcher
     from assistant.store import load_index
@@ -261,7 +261,7 @@ def main() -> None:
 
     print(f"machine: {machine()}; torch threads {torch.get_num_threads()}, "
           f"OMP_WAIT_POLICY {os.environ.get('OMP_WAIT_POLICY')}", flush=True)
-    restricted = {k: os.environ[k] for k in ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA") if k in os.environ}
+    restricted = {k: os.environ[k] for k in RESTRICTIONS if k in os.environ}
     print(f"CPU class: {cpu_class()}" + (f" (kernels restricted: {restricted})" if restricted else ""), flush=True)
     default = f"ours {ours.precision}" + (" openvino" if ours.runtime == "openvino" else "")
     emb = {default: ours}
@@ -396,7 +396,7 @@ def main() -> None:
     if not args.no_avx2 and not restricted and cpu_class().startswith("avx512"):
         print("\n=== the same benchmark with the kernels restricted to AVX2 (an AVX2 machine), in a child process ===",
               flush=True)
-        env = {**os.environ, "ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2"}
+        env = {**os.environ, **AVX2_ENV}
         subprocess.run([sys.executable, __file__, "--no-avx2", "--light", *sys.argv[1:]], env=env, check=False)
 
 

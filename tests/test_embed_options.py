@@ -38,7 +38,9 @@ def test_bf16_request_falls_back_to_fp32_with_a_warning(monkeypatch, caplog):
     assert resolve_precision("fp32") == "fp32" and resolve_precision("int8") == "int8"
 
 
-@pytest.mark.parametrize(("name", "value"), [("ATEN_CPU_CAPABILITY", "avx2"), ("ONEDNN_MAX_CPU_ISA", "AVX2")])
+@pytest.mark.parametrize(("name", "value"), [("ATEN_CPU_CAPABILITY", "avx2"), ("ONEDNN_MAX_CPU_ISA", "AVX2"),
+                                             ("MKL_ENABLE_INSTRUCTIONS", "AVX2"),
+                                             ("FBGEMM_ENABLE_INSTRUCTIONS", "AVX2")])
 def test_kernels_restricted_to_avx2_make_an_avx2_machine(monkeypatch, name, value):
     monkeypatch.setattr(cpu, "cpu_flags", lambda: frozenset({"avx2", "avx512f", "avx512_bf16"}))
     assert cpu.cpu_class() == "avx512-bf16" and resolve_precision("auto") == "bf16"
@@ -179,3 +181,28 @@ def test_openvino_runtime_gives_the_pytorch_vectors(real_embedder, torch_embedde
     assert np.sum(ov_docs * ov_queries, axis=1).max() < 0.999  # the two prompts still differ
     alone = np.concatenate([real_embedder._encode([t], "") for t in texts])
     assert np.sum(alone * real_embedder._encode(texts, ""), axis=1).min() > 0.999  # padding: bf16 rounding only
+
+
+def test_cached_vectors_are_kept_apart_by_what_changes_them(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from assistant.embedding.cache import EmbeddingCache
+    from assistant.embedding.openvino_runtime import VERSION, Artifacts, converter_tag
+
+    def folder(**kw):
+        emb = SimpleNamespace(model_id="m", weights_hash="h", dim=768, precision="int8", **kw)
+        return EmbeddingCache.for_embedder(emb, tmp_path).folder.name
+
+    assert folder() == "h-int8-768"
+    assert folder(vector_tag="-avx2") != folder(vector_tag="-avx512-bf16")
+    from importlib.metadata import version
+
+    tag = converter_tag()
+    assert f"openvino{version('openvino')}" in tag and f"torch{version('torch')}" in tag and tag.endswith(VERSION)
+    assert Artifacts.at(tmp_path, "h").xml.name == f"h-{tag}.xml"
+    monkeypatch.setattr(cpu, "cpu_flags", lambda: frozenset({"avx2", "avx512f", "avx512_bf16"}))
+    stub = SimpleNamespace(precision="int8")
+    assert embed.SentenceTransformerEmbedder.vector_tag_for(stub) == "-avx512-bf16"
+    monkeypatch.setenv("FBGEMM_ENABLE_INSTRUCTIONS", "AVX2")
+    assert embed.SentenceTransformerEmbedder.vector_tag_for(stub) == "-avx2"
+    assert embed.SentenceTransformerEmbedder.vector_tag_for(SimpleNamespace(precision="fp32")) == ""

@@ -29,7 +29,7 @@ import numpy as np
 from ..config import DEFAULTS
 from ..errors import ModelError
 from .cache import QueryCache, embed_missing
-from .cpu import resolve_precision, resolve_runtime
+from .cpu import cpu_class, resolve_precision, resolve_runtime
 from .model_store import MODEL_ID, load_spec, resolve_model_path
 from .query_graph import attach, tokenize
 
@@ -116,6 +116,13 @@ class SentenceTransformerEmbedder:
         self.graph = None  # a query_graph.QueryGraph once use_query_graph() has loaded one
         self.graph_status = "off"
         self.runtime = "torch"
+        self.vector_tag = self.vector_tag_for(self)
+
+    @staticmethod
+    def vector_tag_for(embedder) -> str:
+        """What besides weights, precision and dim changes the vectors (the embedding cache keeps
+        them apart): for int8, the kernels, as fbgemm rounds differently on AVX2 and AVX-512."""
+        return f"-{cpu_class()}" if embedder.precision == "int8" else ""
 
     def _encode(self, method, texts: list[str], show_progress: bool = False) -> np.ndarray:
         import torch
@@ -243,7 +250,7 @@ class OpenVINOEmbedder:
                  threads: int = DEFAULTS.threads, precision: str = DEFAULTS.precision,
                  dim: int = DEFAULTS.embed_dim, query_cache: int = DEFAULTS.query_cache):
         from .model_store import default_cache_dir
-        from .openvino_runtime import Artifacts, OpenVINOModel, convert_in_subprocess
+        from .openvino_runtime import Artifacts, OpenVINOModel, convert_in_subprocess, converter_tag
 
         _prefer_passive_waits()  # for PyTorch, should this process load it later (the conversion child does)
         self.folder = resolve_model_path(model_path)
@@ -260,6 +267,7 @@ class OpenVINOEmbedder:
         self.batch_size = batch_size
         self.cache = QueryCache(query_cache)
         self.graph, self.graph_status = None, "openvino"  # questions already take the fast path
+        self.vector_tag = f"-{converter_tag()}"
 
     def _encode(self, texts: list[str], prompt: str, show_progress: bool = False) -> np.ndarray:
         vecs = length_sorted(texts, self.batch_size, lambda batch: self.ov.encode([prompt + t for t in batch]),

@@ -54,9 +54,7 @@ class Artifacts:
 
     @classmethod
     def at(cls, cache_dir: Path, weights_hash: str) -> Artifacts:
-        from importlib.metadata import version
-
-        return cls._named(cache_dir / "openvino", f"{weights_hash}-openvino{version('openvino')}-{VERSION}")
+        return cls._named(cache_dir / "openvino", f"{weights_hash}-{converter_tag()}")
 
     @classmethod
     def beside(cls, xml: Path) -> Artifacts:
@@ -70,6 +68,19 @@ class Artifacts:
 
     def complete(self) -> bool:
         return self.meta.is_file() and self.xml.is_file() and self.tokens.is_file()
+
+
+def converter_tag() -> str:
+    """What made the artifacts besides the weights: OpenVINO's and PyTorch's versions (torch.export
+    and ``ov.convert_model`` both shape the converted graph) and this module's VERSION. Read from
+    the installed packages' metadata, so neither is imported."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        torch_version = version("torch")
+    except PackageNotFoundError:  # an OpenVINO-only install runs artifacts converted elsewhere
+        torch_version = "none"
+    return f"openvino{version('openvino')}-torch{torch_version}-{VERSION}"
 
 
 def load_tokenizer(folder: Path, meta: dict):
