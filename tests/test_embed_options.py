@@ -63,9 +63,8 @@ def test_runtime_auto_picks_openvino_only_where_it_was_measured_to_pay(monkeypat
     assert cpu.resolve_runtime("auto", "bf16") == "torch"
     with pytest.raises(ModelError, match="pip install openvino"):
         cpu.resolve_runtime("openvino", "bf16")
-    with pytest.raises(ModelError, match="fp32 or bf16, not int8"):
-        monkeypatch.setattr(cpu, "openvino_available", lambda: True)
-        cpu.resolve_runtime("openvino", "int8")
+    monkeypatch.setattr(cpu, "openvino_available", lambda: True)
+    assert cpu.resolve_runtime("openvino", "int8") == "openvino"  # int8 weights, asked for explicitly
     with pytest.raises(ModelError, match="unknown runtime"):
         cpu.resolve_runtime("onnx", "fp32")
 
@@ -202,7 +201,55 @@ def test_cached_vectors_are_kept_apart_by_what_changes_them(tmp_path, monkeypatc
     assert Artifacts.at(tmp_path, "h").xml.name == f"h-{tag}.xml"
     monkeypatch.setattr(cpu, "cpu_flags", lambda: frozenset({"avx2", "avx512f", "avx512_bf16"}))
     stub = SimpleNamespace(precision="int8")
-    assert embed.SentenceTransformerEmbedder.vector_tag_for(stub) == "-avx512-bf16"
+    tag = embed.SentenceTransformerEmbedder.vector_tag_for(stub)
+    assert tag.startswith("-avx512-bf16-")
     monkeypatch.setenv("FBGEMM_ENABLE_INSTRUCTIONS", "AVX2")
-    assert embed.SentenceTransformerEmbedder.vector_tag_for(stub) == "-avx2"
+    assert embed.SentenceTransformerEmbedder.vector_tag_for(stub).startswith("-avx2-")
+    monkeypatch.setattr(embed, "INT8_LAYERS", ("gate_proj", "up_proj"))  # other layers: other vectors
+    assert embed.SentenceTransformerEmbedder.vector_tag_for(stub) not in (tag, "")
     assert embed.SentenceTransformerEmbedder.vector_tag_for(SimpleNamespace(precision="fp32")) == ""
+
+
+@pytest.mark.parametrize(("flags", "openvino", "nncf", "expected"), [
+    ({"avx2", "avx512f", "avx512_bf16"}, True, True, ("int8", "openvino")),  # OpenVINO, int8 weights
+    ({"avx2", "avx512f", "avx512_bf16"}, True, False, ("bf16", "openvino")),  # nothing writes int8 weights
+    ({"avx2", "avx512f", "avx512_bf16"}, False, True, ("bf16", "torch")),
+    ({"avx2", "avx512f"}, True, True, ("fp32", "torch")),  # AVX-512 without bf16: not measured
+    ({"avx2", "fma"}, True, True, ("fp32", "torch")),  # AVX2: int8 lost seeds_qa evidence
+])
+def test_auto_picks_per_cpu_class_what_was_measured(monkeypatch, flags, openvino, nncf, expected):
+    monkeypatch.setattr(cpu, "cpu_flags", lambda: frozenset(flags))
+    monkeypatch.setattr(cpu, "openvino_available", lambda: openvino)
+    monkeypatch.setattr(cpu, "nncf_available", lambda: nncf)
+    assert cpu.resolve_model_options("auto", "auto") == expected
+
+
+def test_auto_precision_follows_an_explicit_runtime_or_precision(monkeypatch):
+    monkeypatch.setattr(cpu, "cpu_flags", lambda: frozenset({"avx2", "avx512f", "avx512_bf16"}))
+    monkeypatch.setattr(cpu, "openvino_available", lambda: True)
+    monkeypatch.setattr(cpu, "nncf_available", lambda: True)
+    assert cpu.resolve_model_options("auto", "torch") == ("bf16", "torch")  # PyTorch's int8 is not picked
+    assert cpu.resolve_model_options("bf16", "auto") == ("bf16", "openvino")
+    assert cpu.resolve_model_options("fp32", "openvino") == ("fp32", "openvino")
+    monkeypatch.setenv("ATEN_CPU_CAPABILITY", "avx2")  # the same machine restricted to AVX2
+    assert cpu.resolve_model_options("auto", "auto") == ("fp32", "torch")
+
+
+def test_openvino_int8_keeps_the_narrowing_layers_and_the_heads_in_fp16():
+    import openvino as ov
+    import openvino.opset13 as ops
+
+    from assistant.embedding.openvino_runtime import fp16_layers
+
+    def linear(h, out: int, inp: int, name: str):
+        product = ops.matmul(h, ops.constant(np.ones((out, inp), np.float32)), False, True)
+        product.set_friendly_name(name)
+        return product
+
+    x = ops.parameter([1, 8], np.float32)
+    h = linear(x, 16, 8, "widening")  # like gate/up
+    h = linear(h, 16, 16, "square")  # like q/o
+    h = linear(h, 8, 16, "narrowing")  # like k/v and down
+    h = linear(h, 32, 8, "head1")
+    h = linear(h, 8, 32, "head2")
+    assert fp16_layers(ov.Model([h], [x])) == ["head1", "head2", "narrowing"]

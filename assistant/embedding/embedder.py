@@ -29,7 +29,7 @@ import numpy as np
 from ..config import DEFAULTS
 from ..errors import ModelError
 from .cache import QueryCache, embed_missing
-from .cpu import cpu_class, resolve_precision, resolve_runtime
+from .cpu import cpu_class, resolve_model_options, resolve_precision
 from .model_store import MODEL_ID, load_spec, resolve_model_path
 from .query_graph import attach, tokenize
 
@@ -121,8 +121,11 @@ class SentenceTransformerEmbedder:
     @staticmethod
     def vector_tag_for(embedder) -> str:
         """What besides weights, precision and dim changes the vectors (the embedding cache keeps
-        them apart): for int8, the kernels, as fbgemm rounds differently on AVX2 and AVX-512."""
-        return f"-{cpu_class()}" if embedder.precision == "int8" else ""
+        them apart): for int8, the layers quantised and the kernels (fbgemm rounds differently on
+        AVX2 and AVX-512). OpenVINO's int8 has its own tag (``OpenVINOEmbedder``)."""
+        if embedder.precision != "int8":
+            return ""
+        return f"-{cpu_class()}-{hashlib.sha256(' '.join(INT8_LAYERS).encode()).hexdigest()[:6]}"
 
     def _encode(self, method, texts: list[str], show_progress: bool = False) -> np.ndarray:
         import torch
@@ -250,16 +253,17 @@ class OpenVINOEmbedder:
                  threads: int = DEFAULTS.threads, precision: str = DEFAULTS.precision,
                  dim: int = DEFAULTS.embed_dim, query_cache: int = DEFAULTS.query_cache):
         from .model_store import default_cache_dir
-        from .openvino_runtime import Artifacts, OpenVINOModel, convert_in_subprocess, converter_tag
+        from .openvino_runtime import INT8_VERSION, Artifacts, OpenVINOModel, convert_in_subprocess, converter_tag
 
         _prefer_passive_waits()  # for PyTorch, should this process load it later (the conversion child does)
         self.folder = resolve_model_path(model_path)
-        self.precision = resolve_precision(precision)
+        self.precision = resolve_model_options(precision, "openvino")[0]
         self.model_id, self.weights_hash = _identify(self.folder)
         artifacts = Artifacts.at(default_cache_dir(), self.weights_hash)
-        if not artifacts.complete():
-            log.warning("converting the model for OpenVINO on this machine (once; about a minute)")
-            convert_in_subprocess(self.folder, artifacts)
+        int8 = self.precision == "int8"
+        if not artifacts.complete() or (int8 and not artifacts.int8.is_file()):
+            log.warning("converting the model for OpenVINO on this machine (once; a minute or two)")
+            convert_in_subprocess(self.folder, artifacts, int8=int8)
         self.ov = OpenVINOModel(self.folder, artifacts, self.precision, threads)
         if dim < 0 or dim > self.ov.dim:
             raise ModelError(f"embedding dim {dim} is out of range; choose 0 (all {self.ov.dim}) or fewer")
@@ -267,7 +271,7 @@ class OpenVINOEmbedder:
         self.batch_size = batch_size
         self.cache = QueryCache(query_cache)
         self.graph, self.graph_status = None, "openvino"  # questions already take the fast path
-        self.vector_tag = f"-{converter_tag()}"
+        self.vector_tag = f"-{converter_tag()}" + (f"-{INT8_VERSION}" if int8 else "")
 
     def _encode(self, texts: list[str], prompt: str, show_progress: bool = False) -> np.ndarray:
         vecs = length_sorted(texts, self.batch_size, lambda batch: self.ov.encode([prompt + t for t in batch]),
@@ -326,9 +330,10 @@ def make_embedder(config) -> Embedder:
         return FakeEmbedder()
     options = {"batch_size": config.batch_size, "threads": config.threads, "precision": config.precision,
                "dim": config.embed_dim, "query_cache": config.query_cache}
-    if resolve_runtime(config.runtime, resolve_precision(config.precision)) == "openvino":
+    precision, runtime = resolve_model_options(config.precision, config.runtime)
+    if runtime == "openvino":
         try:
-            return OpenVINOEmbedder(config.model_path, **options)
+            return OpenVINOEmbedder(config.model_path, **{**options, "precision": precision})
         except (RuntimeError, OSError) as exc:  # GraphError, OpenVINO's own errors
             if config.runtime == "openvino":
                 raise ModelError(f"cannot use the openvino runtime: {exc}") from exc
