@@ -253,3 +253,26 @@ def test_openvino_int8_keeps_the_narrowing_layers_and_the_heads_in_fp16():
     h = linear(h, 32, 8, "head1")
     h = linear(h, 8, 32, "head2")
     assert fp16_layers(ov.Model([h], [x])) == ["head1", "head2", "narrowing"]
+
+
+def test_auto_falls_back_from_openvino_int8_to_openvino_bf16(monkeypatch):
+    from assistant.config import Config
+    from assistant.errors import GraphError
+
+    monkeypatch.setattr(cpu, "cpu_flags", lambda: frozenset({"avx2", "avx512f", "avx512_bf16"}))
+    monkeypatch.setattr(cpu, "openvino_available", lambda: True)
+    monkeypatch.setattr(cpu, "nncf_available", lambda: True)
+    tried = []
+
+    def fake_openvino(model_path, *, precision, **options):
+        tried.append(precision)
+        if precision == "int8":
+            raise GraphError("cannot compress the weights")
+        return f"openvino {precision}"
+
+    monkeypatch.setattr(embed, "OpenVINOEmbedder", fake_openvino)
+    config = Config(embedder="gemma")
+    assert embed.make_embedder(config) == "openvino bf16" and tried == ["int8", "bf16"]
+    tried.clear()
+    with pytest.raises(ModelError, match="cannot use the openvino runtime"):
+        embed.make_embedder(Config(embedder="gemma", runtime="openvino", precision="int8"))

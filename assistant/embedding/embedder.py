@@ -3,15 +3,16 @@
 Speed options (see benchmarks/bench_perf.py for what each buys on this machine):
 
 - ``precision``: "fp32", "bf16" (weights cast to bfloat16; CPUs with AVX512-BF16 or AMX run it
-  natively), "int8" (dynamic int8 on the attention and gate/up projections), or "auto"
-  (bf16 where the CPU supports it, else fp32).
+  natively), "int8" (PyTorch: dynamic int8 on the attention and gate/up projections; OpenVINO:
+  int8 weights in the non-narrowing linears), or "auto" (``cpu.resolve_model_options``: int8 on
+  OpenVINO where the CPU has bf16, else bf16 where supported, else fp32).
 - ``dim``: Matryoshka truncation (EmbeddingGemma was trained for 768/512/256/128).
 - ``query_cache``: how many recent query vectors to keep (repeated questions cost nothing).
 - ``use_query_graph()``: single questions through a compiled graph of the model (query_graph.py),
   about half the eager time; the server turns it on.
 - ``runtime`` (``make_embedder``): "torch" (``SentenceTransformerEmbedder``), "openvino"
   (``OpenVINOEmbedder``: the model converted once and run without PyTorch; openvino_runtime.py) or
-  "auto" (OpenVINO where bench_perf measured it fastest: bf16 on CPUs with native bfloat16).
+  "auto" (OpenVINO where bench_perf measured it fastest: CPUs with native bfloat16).
 """
 
 from __future__ import annotations
@@ -332,10 +333,12 @@ def make_embedder(config) -> Embedder:
                "dim": config.embed_dim, "query_cache": config.query_cache}
     precision, runtime = resolve_model_options(config.precision, config.runtime)
     if runtime == "openvino":
-        try:
-            return OpenVINOEmbedder(config.model_path, **{**options, "precision": precision})
-        except (RuntimeError, OSError) as exc:  # GraphError, OpenVINO's own errors
-            if config.runtime == "openvino":
-                raise ModelError(f"cannot use the openvino runtime: {exc}") from exc
-            log.warning("OpenVINO unavailable, the model runs in PyTorch: %s", exc)
+        # auto's int8 weights, then (should writing them fail) OpenVINO in bf16, then PyTorch
+        for choice in dict.fromkeys([precision, resolve_precision(config.precision)]):
+            try:
+                return OpenVINOEmbedder(config.model_path, **{**options, "precision": choice})
+            except (RuntimeError, OSError) as exc:  # GraphError, OpenVINO's own errors
+                if config.runtime == "openvino" and choice == resolve_precision(config.precision):
+                    raise ModelError(f"cannot use the openvino runtime: {exc}") from exc
+                log.warning("OpenVINO in %s unavailable: %s", choice, exc)
     return SentenceTransformerEmbedder(config.model_path, **options)
