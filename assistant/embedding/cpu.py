@@ -103,10 +103,10 @@ def resolve_runtime(runtime: str, precision: str) -> str:
 def resolve_model_options(precision: str, runtime: str) -> tuple[str, str]:
     """(precision, runtime) actually used, what ``make_embedder`` builds. ``auto`` picks per CPU class
     what bench_perf measured to pay at unchanged quality: on AVX512-BF16 with OpenVINO, its int8
-    weights (questions about a third faster than bf16, documents faster; pooled MRR@10 and seeds_qa
-    evidence as bf16), elsewhere ``resolve_precision`` and ``resolve_runtime``. On AVX2, PyTorch's
-    int8 lost 0.056 of seeds_qa evidence@1 and reached only 1.6x the baseline for documents, so it
-    is not picked there."""
+    weights (documents 1.05-1.2x faster than bf16, questions 0.77-1.0x its time; pooled MRR@10 and
+    seeds_qa evidence as bf16), elsewhere ``resolve_precision`` and ``resolve_runtime``. On AVX2,
+    PyTorch's int8 lost 0.056 of seeds_qa evidence@1 and was not reliably faster than fp32 for
+    documents, so it is not picked there."""
     chosen = resolve_precision(precision)
     engine = resolve_runtime(runtime, chosen)
     if precision == "auto" and engine == "openvino" and cpu_class() == "avx512-bf16" and nncf_available():
