@@ -33,8 +33,9 @@ class Config:
     batch_size: int = 16
     max_query_chars: int = 2000
     threads: int = 0  # 0 = leave torch's default
-    precision: str = "auto"  # embedding model: auto (bf16 where the CPU has it) | fp32 | bf16 | int8
-    runtime: str = "auto"  # what runs the model: auto (OpenVINO for bf16 on CPUs with native bf16) | torch | openvino
+    # embedding model: auto (int8 weights on OpenVINO where the CPU has bf16, else bf16 / fp32) | fp32 | bf16 | int8
+    precision: str = "auto"
+    runtime: str = "auto"  # what runs the model: auto (OpenVINO on CPUs with native bf16) | torch | openvino
     embed_dim: int = 0  # Matryoshka truncation of vectors (512/256/128); 0 = all 768
     query_cache: int = 256  # recent query vectors kept in memory
     query_graph: int = 1  # 1 = the server compiles (once) and uses the fast query path; 0 = eager only

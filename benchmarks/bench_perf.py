@@ -10,9 +10,9 @@ then each embedding option beside its quality (MRR@10 on a fixed sample of poole
 and a plain baseline (sentence-transformers fp32 + util.semantic_search, bm25s defaults)
 measured in the same process on the same data, with our figures as ratios to it.
 The machine is shared: variants are interleaved round by round and medians reported.
-On an AVX-512 machine the whole benchmark then runs again in a child process with PyTorch's and
-oneDNN's kernels restricted to AVX2 (ATEN_CPU_CAPABILITY=avx2, ONEDNN_MAX_CPU_ISA=AVX2), so every
-figure exists for both CPU classes (``--no-avx2`` skips it).
+On an AVX-512 machine the whole benchmark then runs again in a child process with the kernels of
+PyTorch, oneDNN, MKL and fbgemm restricted to AVX2 (``cpu.AVX2_ENV``), so every figure exists for
+both CPU classes (``--no-avx2`` skips it).
 """
 
 from __future__ import annotations
@@ -250,7 +250,7 @@ def main() -> None:
     from dataclasses import replace
 
     from assistant.config import DEFAULTS, Config
-    from assistant.embedding.cpu import bf16_supported, cpu_class
+    from assistant.embedding.cpu import AVX2_ENV, RESTRICTIONS, bf16_supported, cpu_class
     from assistant.embedding.embedder import SentenceTransformerEmbedder, make_embedder
     from assistant.search import Searcher
     from assistant.store import load_index
@@ -261,13 +261,19 @@ def main() -> None:
 
     print(f"machine: {machine()}; torch threads {torch.get_num_threads()}, "
           f"OMP_WAIT_POLICY {os.environ.get('OMP_WAIT_POLICY')}", flush=True)
-    restricted = {k: os.environ[k] for k in ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA") if k in os.environ}
+    restricted = {k: os.environ[k] for k in RESTRICTIONS if k in os.environ}
     print(f"CPU class: {cpu_class()}" + (f" (kernels restricted: {restricted})" if restricted else ""), flush=True)
     default = f"ours {ours.precision}" + (" openvino" if ours.runtime == "openvino" else "")
     emb = {default: ours}
     for p in ("fp32", "bf16", "int8") if bf16_supported() else ("fp32", "int8"):
         if f"ours {p}" != default:
             emb[f"ours {p}"] = SentenceTransformerEmbedder(precision=p, query_cache=0)
+    if ours.runtime == "openvino":  # the other OpenVINO options, measured beside the default
+        from assistant.embedding.embedder import OpenVINOEmbedder
+
+        for p in ("bf16", "int8"):
+            if f"ours {p} openvino" != default:
+                emb[f"ours {p} openvino"] = OpenVINOEmbedder(precision=p, query_cache=0)
     ours.cache.size = 0  # timing runs must not be answered from the cache
     fp32 = emb["ours fp32"]
     print(f"model load: {load_s:.1f} s; default precision: {ours.precision}, runtime: {ours.runtime}", flush=True)
@@ -293,7 +299,7 @@ def main() -> None:
             folder, pps = build_and_time(corpus, ours, Path(tmp), args.repeats if rate is None else 1, rate)
             index = load_index(folder.parent / folder.name)
             indexes[corpus.name] = index
-            eager = emb.get(f"ours {ours.precision}", ours)  # PyTorch eager in the default precision
+            eager = emb.get(f"ours {fast.precision}", ours)  # PyTorch eager, the precision it would pick
             variants = {"eager": Searcher(index, eager), "server": Searcher(index, server_emb),
                         "before": BeforeEvidence(Searcher(index, server_emb, replace(DEFAULTS, evidence=0)))}
             lat = query_latency(variants, questions[: args.queries // 2], rounds=2)
@@ -322,7 +328,7 @@ def main() -> None:
               f"{batch_per_q:.1f} ms per question; one question alone (same run, server path): p50 {single:.1f} ms; "
               f"ratio {batch_per_q / single:.2f}", flush=True)
         if args.light:
-            return light_end(rates, cosine, args, default, ours, fp32)
+            return light_end(rates, cosine, args, emb)
         searchers = {name: Searcher(index, e) for name, e in emb.items()}
         if have_graph:
             searchers[f"ours {fast.precision} + compiled query path"] = Searcher(index, fast)
@@ -330,7 +336,7 @@ def main() -> None:
         torch_threads = torch.get_num_threads()
         if torch_threads > 1:
             torch.set_num_threads(1)
-            lat[f"ours {ours.precision}, 1 thread"] = query_latency(
+            lat[f"{default}, 1 thread"] = query_latency(
                 {"x": Searcher(index, ours)}, questions, rounds=1)["x"]
             torch.set_num_threads(torch_threads)
         vecs = fp32.embed_queries([questions[0]])
@@ -347,11 +353,12 @@ def main() -> None:
         docs = {p: cached_vectors(emb[f"ours {p}"], "documents", ptexts) for p in precisions}
         qv = {p: cached_vectors(emb[f"ours {p}"], "queries", qtexts) for p in (*precisions, "int8")}
         combos = {p: (p, p) for p in precisions} | {"int8": (precisions[-1], "int8")}
-        if ours.runtime != "torch":
-            key = default.replace("ours ", "")
-            docs[key] = cached_vectors(ours, "documents", ptexts)
-            qv[key] = cached_vectors(ours, "queries", qtexts)
-            combos[key] = (key, key)
+        for name, e in emb.items():
+            if e.runtime != "torch":  # documents and questions in the same runtime and precision
+                key = name.replace("ours ", "")
+                docs[key] = cached_vectors(e, "documents", ptexts)
+                qv[key] = cached_vectors(e, "queries", qtexts)
+                combos[key] = (key, key)
         base_lat = baseline_latency(fp32.model, docs["fp32"], pooled.passages, questions)
         base_dense, base_bm25 = baseline_mrr(fp32.model, pooled.passages, pooled.queries, docs["fp32"], qv["fp32"])
         mrr = {name: quality(index, fp32, pooled, docs[d], qv[q]) for name, (d, q) in combos.items()}
@@ -389,29 +396,32 @@ def main() -> None:
         print(f"| {'baseline: sentence-transformers fp32 defaults' if name == 'baseline' else name} "
               f"| {r:.2f} | {r / rates['baseline']:.2f}x | {cosine[name]:.4f} | {q:.3f} |")
     print("\nseeds_qa evidence@1 / @5 on the seeds index, per variant (documents and questions in it):")
-    for name, e in {default: ours, "ours fp32": fp32}.items():
-        r = seeds_evidence(e)
-        print(f"  {name}: {r.rate(1):.3f} / {r.rate(5):.3f}", flush=True)
+    for name, e in emb.items():
+        if e.runtime != "torch" or e is fp32:
+            r = seeds_evidence(e)
+            print(f"  {name}: {r.rate(1):.3f} / {r.rate(5):.3f}", flush=True)
     print(f"\npeak RSS of this benchmark process ({len(emb) + 1} models loaded): {peak_rss_mib():.0f} MiB", flush=True)
     if not args.no_avx2 and not restricted and cpu_class().startswith("avx512"):
         print("\n=== the same benchmark with the kernels restricted to AVX2 (an AVX2 machine), in a child process ===",
               flush=True)
-        env = {**os.environ, "ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2"}
+        env = {**os.environ, **AVX2_ENV}
         subprocess.run([sys.executable, __file__, "--no-avx2", "--light", *sys.argv[1:]], env=env, check=False)
 
 
-def light_end(rates, cosine, args, default, ours, fp32) -> None:
-    """The rest of a ``--light`` run: document embedding against the baseline, seeds_qa evidence."""
+def light_end(rates, cosine, args, emb: dict) -> None:
+    """The rest of a ``--light`` run: document embedding against the baseline, seeds_qa evidence
+    per variant (int8's depends on the kernels: fbgemm rounds differently on AVX2)."""
     print(f"\nBuild side: document embedding, {args.doc_sample} pooled passages, median of {args.repeats}")
     print("| variant | passages/s | vs baseline | cosine to baseline |\n|---|---|---|---|")
     for name, r in rates.items():
         label = "baseline: sentence-transformers fp32 defaults" if name == "baseline" else name
         print(f"| {label} | {r:.2f} | {r / rates['baseline']:.2f}x | {cosine[name]:.4f} |")
-    print("\nseeds_qa evidence@1 / @5 on the seeds index:")
-    for name, e in {default: ours, "ours fp32": fp32}.items():
-        if name == default or e is not ours:
-            r = seeds_evidence(e)
-            print(f"  {name}: {r.rate(1):.3f} / {r.rate(5):.3f}", flush=True)
+    print("\nseeds_qa evidence@1 / @5 on the seeds index (documents and questions in each variant):")
+    for name, e in emb.items():
+        if e.runtime == "torch" and name != "ours fp32" and "openvino" in next(iter(emb)):
+            continue  # where OpenVINO is the default, its options and the fp32 reference are what matter
+        r = seeds_evidence(e)
+        print(f"  {name}: {r.rate(1):.3f} / {r.rate(5):.3f}", flush=True)
     print(f"\npeak RSS of this benchmark process: {peak_rss_mib():.0f} MiB", flush=True)
 
 

@@ -10,7 +10,7 @@ import pytest
 from assistant.embedding import cpu
 from assistant.embedding import embedder as embed
 from assistant.embedding.cache import QueryCache, embed_missing
-from assistant.embedding.cpu import bf16_supported, resolve_precision
+from assistant.embedding.cpu import resolve_precision
 from assistant.embedding.embedder import unit_rows
 from assistant.embedding.model_store import ModelError
 
@@ -38,7 +38,9 @@ def test_bf16_request_falls_back_to_fp32_with_a_warning(monkeypatch, caplog):
     assert resolve_precision("fp32") == "fp32" and resolve_precision("int8") == "int8"
 
 
-@pytest.mark.parametrize(("name", "value"), [("ATEN_CPU_CAPABILITY", "avx2"), ("ONEDNN_MAX_CPU_ISA", "AVX2")])
+@pytest.mark.parametrize(("name", "value"), [("ATEN_CPU_CAPABILITY", "avx2"), ("ONEDNN_MAX_CPU_ISA", "AVX2"),
+                                             ("MKL_ENABLE_INSTRUCTIONS", "AVX2"),
+                                             ("FBGEMM_ENABLE_INSTRUCTIONS", "AVX2")])
 def test_kernels_restricted_to_avx2_make_an_avx2_machine(monkeypatch, name, value):
     monkeypatch.setattr(cpu, "cpu_flags", lambda: frozenset({"avx2", "avx512f", "avx512_bf16"}))
     assert cpu.cpu_class() == "avx512-bf16" and resolve_precision("auto") == "bf16"
@@ -61,9 +63,8 @@ def test_runtime_auto_picks_openvino_only_where_it_was_measured_to_pay(monkeypat
     assert cpu.resolve_runtime("auto", "bf16") == "torch"
     with pytest.raises(ModelError, match="pip install openvino"):
         cpu.resolve_runtime("openvino", "bf16")
-    with pytest.raises(ModelError, match="fp32 or bf16, not int8"):
-        monkeypatch.setattr(cpu, "openvino_available", lambda: True)
-        cpu.resolve_runtime("openvino", "int8")
+    monkeypatch.setattr(cpu, "openvino_available", lambda: True)
+    assert cpu.resolve_runtime("openvino", "int8") == "openvino"  # int8 weights, asked for explicitly
     with pytest.raises(ModelError, match="unknown runtime"):
         cpu.resolve_runtime("onnx", "fp32")
 
@@ -146,8 +147,7 @@ def test_matryoshka_truncation_renormalises():
 
 @pytest.mark.integration
 def test_real_embedder_uses_the_detected_precision_and_cache(real_embedder):
-    want = "bf16" if bf16_supported() else "fp32"
-    assert real_embedder.precision == want
+    assert real_embedder.precision == cpu.resolve_model_options("auto", "auto")[0]
     first = real_embedder.embed_queries(["كم عدد السجناء الذين فروا؟"])
     hits = real_embedder.cache.hits
     again = real_embedder.embed_queries(["كم عدد السجناء الذين فروا؟"])
@@ -159,9 +159,9 @@ def test_real_embedder_uses_the_detected_precision_and_cache(real_embedder):
 def test_openvino_runtime_gives_the_pytorch_vectors(real_embedder, torch_embedder):
     """Where ``auto`` runs the model in OpenVINO (no PyTorch copy of the model loaded), documents and
     questions (batches of mixed length) get PyTorch's vectors; elsewhere the runtime is PyTorch."""
-    from assistant.embedding.cpu import resolve_runtime
+    from assistant.embedding.openvino_runtime import MIN_COSINE, MIN_COSINE_INT8
 
-    assert real_embedder.runtime == resolve_runtime("auto", real_embedder.precision)
+    assert real_embedder.runtime == cpu.resolve_model_options("auto", "auto")[1]
     if real_embedder.runtime != "openvino":
         assert real_embedder is torch_embedder
         return
@@ -174,8 +174,105 @@ def test_openvino_runtime_gives_the_pytorch_vectors(real_embedder, torch_embedde
         pt_docs, pt_queries = torch_embedder.embed_documents(texts), torch_embedder.embed_queries(texts)
     finally:
         real_embedder.cache, torch_embedder.cache = caches
-    assert np.sum(ov_docs * pt_docs, axis=1).min() > 0.999
-    assert np.sum(ov_queries * pt_queries, axis=1).min() > 0.999
+    close = MIN_COSINE_INT8 if real_embedder.precision == "int8" else MIN_COSINE  # int8 weights move ~1e-4
+    assert np.sum(ov_docs * pt_docs, axis=1).min() > close
+    assert np.sum(ov_queries * pt_queries, axis=1).min() > close
     assert np.sum(ov_docs * ov_queries, axis=1).max() < 0.999  # the two prompts still differ
     alone = np.concatenate([real_embedder._encode([t], "") for t in texts])
-    assert np.sum(alone * real_embedder._encode(texts, ""), axis=1).min() > 0.999  # padding: bf16 rounding only
+    assert np.sum(alone * real_embedder._encode(texts, ""), axis=1).min() > 0.999  # padding: rounding only
+
+
+def test_cached_vectors_are_kept_apart_by_what_changes_them(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from assistant.embedding.cache import EmbeddingCache
+    from assistant.embedding.openvino_runtime import VERSION, Artifacts, converter_tag
+
+    def folder(**kw):
+        emb = SimpleNamespace(model_id="m", weights_hash="h", dim=768, precision="int8", **kw)
+        return EmbeddingCache.for_embedder(emb, tmp_path).folder.name
+
+    assert folder() == "h-int8-768"
+    assert folder(vector_tag="-avx2") != folder(vector_tag="-avx512-bf16")
+    from importlib.metadata import version
+
+    tag = converter_tag()
+    assert f"openvino{version('openvino')}" in tag and f"torch{version('torch')}" in tag and tag.endswith(VERSION)
+    assert Artifacts.at(tmp_path, "h").xml.name == f"h-{tag}.xml"
+    monkeypatch.setattr(cpu, "cpu_flags", lambda: frozenset({"avx2", "avx512f", "avx512_bf16"}))
+    stub = SimpleNamespace(precision="int8")
+    tag = embed.SentenceTransformerEmbedder.vector_tag_for(stub)
+    assert tag.startswith("-avx512-bf16-")
+    monkeypatch.setenv("FBGEMM_ENABLE_INSTRUCTIONS", "AVX2")
+    assert embed.SentenceTransformerEmbedder.vector_tag_for(stub).startswith("-avx2-")
+    monkeypatch.setattr(embed, "INT8_LAYERS", ("gate_proj", "up_proj"))  # other layers: other vectors
+    assert embed.SentenceTransformerEmbedder.vector_tag_for(stub) not in (tag, "")
+    assert embed.SentenceTransformerEmbedder.vector_tag_for(SimpleNamespace(precision="fp32")) == ""
+
+
+@pytest.mark.parametrize(("flags", "openvino", "nncf", "expected"), [
+    ({"avx2", "avx512f", "avx512_bf16"}, True, True, ("int8", "openvino")),  # OpenVINO, int8 weights
+    ({"avx2", "avx512f", "avx512_bf16"}, True, False, ("bf16", "openvino")),  # nothing writes int8 weights
+    ({"avx2", "avx512f", "avx512_bf16"}, False, True, ("bf16", "torch")),
+    ({"avx2", "avx512f"}, True, True, ("fp32", "torch")),  # AVX-512 without bf16: not measured
+    ({"avx2", "fma"}, True, True, ("fp32", "torch")),  # AVX2: int8 lost seeds_qa evidence
+])
+def test_auto_picks_per_cpu_class_what_was_measured(monkeypatch, flags, openvino, nncf, expected):
+    monkeypatch.setattr(cpu, "cpu_flags", lambda: frozenset(flags))
+    monkeypatch.setattr(cpu, "openvino_available", lambda: openvino)
+    monkeypatch.setattr(cpu, "nncf_available", lambda: nncf)
+    assert cpu.resolve_model_options("auto", "auto") == expected
+
+
+def test_auto_precision_follows_an_explicit_runtime_or_precision(monkeypatch):
+    monkeypatch.setattr(cpu, "cpu_flags", lambda: frozenset({"avx2", "avx512f", "avx512_bf16"}))
+    monkeypatch.setattr(cpu, "openvino_available", lambda: True)
+    monkeypatch.setattr(cpu, "nncf_available", lambda: True)
+    assert cpu.resolve_model_options("auto", "torch") == ("bf16", "torch")  # PyTorch's int8 is not picked
+    assert cpu.resolve_model_options("bf16", "auto") == ("bf16", "openvino")
+    assert cpu.resolve_model_options("fp32", "openvino") == ("fp32", "openvino")
+    monkeypatch.setenv("ATEN_CPU_CAPABILITY", "avx2")  # the same machine restricted to AVX2
+    assert cpu.resolve_model_options("auto", "auto") == ("fp32", "torch")
+
+
+def test_openvino_int8_keeps_the_narrowing_layers_and_the_heads_in_fp16():
+    import openvino as ov
+    import openvino.opset13 as ops
+
+    from assistant.embedding.openvino_runtime import fp16_layers
+
+    def linear(h, out: int, inp: int, name: str):
+        product = ops.matmul(h, ops.constant(np.ones((out, inp), np.float32)), False, True)
+        product.set_friendly_name(name)
+        return product
+
+    x = ops.parameter([1, 8], np.float32)
+    h = linear(x, 16, 8, "widening")  # like gate/up
+    h = linear(h, 16, 16, "square")  # like q/o
+    h = linear(h, 8, 16, "narrowing")  # like k/v and down
+    h = linear(h, 32, 8, "head1")
+    h = linear(h, 8, 32, "head2")
+    assert fp16_layers(ov.Model([h], [x])) == ["head1", "head2", "narrowing"]
+
+
+def test_auto_falls_back_from_openvino_int8_to_openvino_bf16(monkeypatch):
+    from assistant.config import Config
+    from assistant.errors import GraphError
+
+    monkeypatch.setattr(cpu, "cpu_flags", lambda: frozenset({"avx2", "avx512f", "avx512_bf16"}))
+    monkeypatch.setattr(cpu, "openvino_available", lambda: True)
+    monkeypatch.setattr(cpu, "nncf_available", lambda: True)
+    tried = []
+
+    def fake_openvino(model_path, *, precision, **options):
+        tried.append(precision)
+        if precision == "int8":
+            raise GraphError("cannot compress the weights")
+        return f"openvino {precision}"
+
+    monkeypatch.setattr(embed, "OpenVINOEmbedder", fake_openvino)
+    config = Config(embedder="gemma")
+    assert embed.make_embedder(config) == "openvino bf16" and tried == ["int8", "bf16"]
+    tried.clear()
+    with pytest.raises(ModelError, match="cannot use the openvino runtime"):
+        embed.make_embedder(Config(embedder="gemma", runtime="openvino", precision="int8"))

@@ -108,9 +108,10 @@ class EmbeddingCache:
     def for_embedder(cls, embedder, root: Path | None = None) -> EmbeddingCache:
         root = Path(root) if root else default_embedding_cache_dir()
         # Vectors differ (slightly) by precision and (wholly) by Matryoshka dim: keep them apart.
-        variant = f"{embedder.weights_hash}-{getattr(embedder, 'precision', 'fp32')}-{embedder.dim}"
-        if getattr(embedder, "runtime", "torch") != "torch":  # another engine rounds differently
-            variant += f"-{embedder.runtime}"
+        # ``vector_tag`` names what else changes the vectors: the engine and its converter's versions
+        # (OpenVINO), the kernels int8 ran on (fbgemm rounds differently on AVX2 and AVX-512).
+        variant = (f"{embedder.weights_hash}-{getattr(embedder, 'precision', 'fp32')}-{embedder.dim}"
+                   f"{getattr(embedder, 'vector_tag', '')}")
         return cls(root / variant, embedder.model_id, embedder.weights_hash, embedder.dim)
 
     def vectors(self, kind: str) -> dict[str, np.ndarray]:

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from ..errors import GraphError, ModelError
-from .cpu import OPENVINO_INSTALL, openvino_available, resolve_precision, resolve_runtime
+from .cpu import OPENVINO_INSTALL, openvino_available, resolve_model_options, resolve_precision
 from .embedder import SentenceTransformerEmbedder
 from .model_store import default_cache_dir
 from .query_graph import QueryGraph, build, package_path, verify
@@ -30,12 +30,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--low-priority", action="store_true", help="run at nice 10 (a server's background build)")
     parser.add_argument("--openvino", action="store_true", help="convert the model for the OpenVINO runtime")
     parser.add_argument("--if-used", action="store_true", help="with --openvino: only where runtime auto picks it")
+    parser.add_argument("--int8", action="store_true", help="with --openvino: also the model with int8 weights")
     args = parser.parse_args(argv)
     if args.low_priority:
         os.nice(10)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     if args.openvino:
-        return convert_openvino(args.model_path, args.out, args.if_used)
+        return convert_openvino(args.model_path, args.out, args.if_used, args.int8)
     try:
         if resolve_precision(args.precision) not in ("fp32", "bf16"):
             raise GraphError(f"the compiled query path is for fp32 and bf16, not {args.precision}")
@@ -56,14 +57,18 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def convert_openvino(model_path: str | None, out: Path | None, if_used: bool) -> int:
-    """Convert the model for OpenVINO (artifacts beside ``out``, default: the cache), once."""
-    from .openvino_runtime import Artifacts, convert
+def convert_openvino(model_path: str | None, out: Path | None, if_used: bool, int8: bool = False) -> int:
+    """Convert the model for OpenVINO (artifacts beside ``out``, default: the cache), once; with
+    ``int8``, also its int8-weights copy."""
+    from .openvino_runtime import Artifacts, compress_weights, convert
 
     try:
-        if if_used and resolve_runtime("auto", resolve_precision("auto")) != "openvino":
-            print("the openvino runtime is not used on this machine: nothing to convert")
-            return 0
+        if if_used:  # make model: convert what auto runs here, nothing else
+            precision, runtime = resolve_model_options("auto", "auto")
+            if runtime != "openvino":
+                print("the openvino runtime is not used on this machine: nothing to convert")
+                return 0
+            int8 = int8 or precision == "int8"
         if not openvino_available():
             raise GraphError(f"OpenVINO is not installed: {OPENVINO_INSTALL}")
         embedder = SentenceTransformerEmbedder(model_path, precision="fp32", query_cache=0)
@@ -72,6 +77,8 @@ def convert_openvino(model_path: str | None, out: Path | None, if_used: bool) ->
         with open(artifacts.xml.with_name(artifacts.xml.name + ".lock"), "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # a second process converting meanwhile waits, then reuses it
             seconds = 0.0 if artifacts.complete() else convert(embedder.model, embedder.folder, artifacts)
+            if int8 and not artifacts.int8.is_file():
+                seconds += compress_weights(embedder.folder, artifacts)
         cosine = json.loads(artifacts.meta.read_text(encoding="utf-8"))["cosine_to_pytorch"]
     except (GraphError, ModelError, OSError, ValueError, KeyError) as exc:
         if if_used:  # make model: the model then runs in PyTorch, as on any other machine
@@ -80,7 +87,8 @@ def convert_openvino(model_path: str | None, out: Path | None, if_used: bool) ->
         print(f"error: {exc}", file=sys.stderr)
         return 1
     done = f"converted in {seconds:.0f} s" if seconds else "already converted"
-    print(f"OpenVINO model {done}: {artifacts.xml} (cosine to PyTorch {cosine:.5f})")
+    print(f"OpenVINO model {done}: {artifacts.xml} (cosine to PyTorch {cosine:.5f})"
+          + (f"; int8 weights: {artifacts.int8}" if int8 else ""))
     return 0
 
 

@@ -201,13 +201,13 @@ def make_ray_embedder(config, address: str, index_dir: Path, **options) -> RayEm
     from dataclasses import replace
     from functools import partial
 
-    from .cpu import resolve_precision, resolve_runtime
+    from .cpu import resolve_model_options
     from .embedder import make_embedder
 
     import_ray()  # before the model loads: a missing extra fails at once
     if config.embedder != "fake":
-        precision = resolve_precision(config.precision)
-        config = replace(config, precision=precision, runtime=resolve_runtime(config.runtime, precision))
+        precision, runtime = resolve_model_options(config.precision, config.runtime)
+        config = replace(config, precision=precision, runtime=runtime)
     options = {"block_size": config.ray_block, "min_texts": config.ray_min_texts, "threads": config.threads, **options}
     return RayEmbedder(partial(make_embedder, config), address, Path(index_dir) / CHECKPOINTS, **options)
 

@@ -3,15 +3,16 @@
 Speed options (see benchmarks/bench_perf.py for what each buys on this machine):
 
 - ``precision``: "fp32", "bf16" (weights cast to bfloat16; CPUs with AVX512-BF16 or AMX run it
-  natively), "int8" (dynamic int8 on the attention and gate/up projections), or "auto"
-  (bf16 where the CPU supports it, else fp32).
+  natively), "int8" (PyTorch: dynamic int8 on the attention and gate/up projections; OpenVINO:
+  int8 weights in the non-narrowing linears), or "auto" (``cpu.resolve_model_options``: int8 on
+  OpenVINO where the CPU has bf16, else bf16 where supported, else fp32).
 - ``dim``: Matryoshka truncation (EmbeddingGemma was trained for 768/512/256/128).
 - ``query_cache``: how many recent query vectors to keep (repeated questions cost nothing).
 - ``use_query_graph()``: single questions through a compiled graph of the model (query_graph.py),
   about half the eager time; the server turns it on.
 - ``runtime`` (``make_embedder``): "torch" (``SentenceTransformerEmbedder``), "openvino"
   (``OpenVINOEmbedder``: the model converted once and run without PyTorch; openvino_runtime.py) or
-  "auto" (OpenVINO where bench_perf measured it fastest: bf16 on CPUs with native bfloat16).
+  "auto" (OpenVINO where bench_perf measured it fastest: CPUs with native bfloat16).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import numpy as np
 from ..config import DEFAULTS
 from ..errors import ModelError
 from .cache import QueryCache, embed_missing
-from .cpu import resolve_precision, resolve_runtime
+from .cpu import cpu_class, resolve_model_options, resolve_precision
 from .model_store import MODEL_ID, load_spec, resolve_model_path
 from .query_graph import attach, tokenize
 
@@ -116,6 +117,16 @@ class SentenceTransformerEmbedder:
         self.graph = None  # a query_graph.QueryGraph once use_query_graph() has loaded one
         self.graph_status = "off"
         self.runtime = "torch"
+        self.vector_tag = self.vector_tag_for(self)
+
+    @staticmethod
+    def vector_tag_for(embedder) -> str:
+        """What besides weights, precision and dim changes the vectors (the embedding cache keeps
+        them apart): for int8, the layers quantised and the kernels (fbgemm rounds differently on
+        AVX2 and AVX-512). OpenVINO's int8 has its own tag (``OpenVINOEmbedder``)."""
+        if embedder.precision != "int8":
+            return ""
+        return f"-{cpu_class()}-{hashlib.sha256(' '.join(INT8_LAYERS).encode()).hexdigest()[:6]}"
 
     def _encode(self, method, texts: list[str], show_progress: bool = False) -> np.ndarray:
         import torch
@@ -232,6 +243,11 @@ def _identify(folder) -> tuple[str, str]:
     return f"local:{folder.name}", h.hexdigest()[:16]
 
 
+# Passages per OpenVINO call: 4 embedded pooled passages 1.10-1.31x faster than 16 (three interleaved
+# runs of 48 passages on AVX512-BF16); OpenVINO gains little from wider batches on 2 cores.
+OPENVINO_DOCUMENT_BATCH = 4
+
+
 class OpenVINOEmbedder:
     """EmbeddingGemma run by OpenVINO alone (``openvino_runtime``): no PyTorch copy of the model is
     loaded, so a process starts in a few seconds; vectors match PyTorch's (cosine ≥ 0.999, checked
@@ -243,16 +259,17 @@ class OpenVINOEmbedder:
                  threads: int = DEFAULTS.threads, precision: str = DEFAULTS.precision,
                  dim: int = DEFAULTS.embed_dim, query_cache: int = DEFAULTS.query_cache):
         from .model_store import default_cache_dir
-        from .openvino_runtime import Artifacts, OpenVINOModel, convert_in_subprocess
+        from .openvino_runtime import INT8_VERSION, Artifacts, OpenVINOModel, convert_in_subprocess, converter_tag
 
         _prefer_passive_waits()  # for PyTorch, should this process load it later (the conversion child does)
         self.folder = resolve_model_path(model_path)
-        self.precision = resolve_precision(precision)
+        self.precision = resolve_model_options(precision, "openvino")[0]
         self.model_id, self.weights_hash = _identify(self.folder)
         artifacts = Artifacts.at(default_cache_dir(), self.weights_hash)
-        if not artifacts.complete():
-            log.warning("converting the model for OpenVINO on this machine (once; about a minute)")
-            convert_in_subprocess(self.folder, artifacts)
+        int8 = self.precision == "int8"
+        if not artifacts.complete() or (int8 and not artifacts.int8.is_file()):
+            log.warning("converting the model for OpenVINO on this machine (once; a minute or two)")
+            convert_in_subprocess(self.folder, artifacts, int8=int8)
         self.ov = OpenVINOModel(self.folder, artifacts, self.precision, threads)
         if dim < 0 or dim > self.ov.dim:
             raise ModelError(f"embedding dim {dim} is out of range; choose 0 (all {self.ov.dim}) or fewer")
@@ -260,10 +277,11 @@ class OpenVINOEmbedder:
         self.batch_size = batch_size
         self.cache = QueryCache(query_cache)
         self.graph, self.graph_status = None, "openvino"  # questions already take the fast path
+        self.vector_tag = f"-{converter_tag()}" + (f"-{INT8_VERSION}" if int8 else "")
 
-    def _encode(self, texts: list[str], prompt: str, show_progress: bool = False) -> np.ndarray:
-        vecs = length_sorted(texts, self.batch_size, lambda batch: self.ov.encode([prompt + t for t in batch]),
-                             show_progress)
+    def _encode(self, texts: list[str], prompt: str, show_progress: bool = False, batch_size: int = 0) -> np.ndarray:
+        vecs = length_sorted(texts, batch_size or self.batch_size,
+                             lambda batch: self.ov.encode([prompt + t for t in batch]), show_progress)
         return unit_rows(vecs, self.dim)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
@@ -273,7 +291,9 @@ class OpenVINOEmbedder:
     def embed_documents(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return self._encode(texts, self.ov.prompts.get("document", ""), show_progress)
+        # Small batches pad less: passages vary in length far more than questions do.
+        return self._encode(texts, self.ov.prompts.get("document", ""), show_progress,
+                            min(self.batch_size, OPENVINO_DOCUMENT_BATCH))
 
     def use_query_graph(self, *, build: bool = True, report=log.info) -> threading.Thread:
         """Nothing to compile: every question already takes OpenVINO. Reports that, in a thread
@@ -318,11 +338,14 @@ def make_embedder(config) -> Embedder:
         return FakeEmbedder()
     options = {"batch_size": config.batch_size, "threads": config.threads, "precision": config.precision,
                "dim": config.embed_dim, "query_cache": config.query_cache}
-    if resolve_runtime(config.runtime, resolve_precision(config.precision)) == "openvino":
-        try:
-            return OpenVINOEmbedder(config.model_path, **options)
-        except (RuntimeError, OSError) as exc:  # GraphError, OpenVINO's own errors
-            if config.runtime == "openvino":
-                raise ModelError(f"cannot use the openvino runtime: {exc}") from exc
-            log.warning("OpenVINO unavailable, the model runs in PyTorch: %s", exc)
+    precision, runtime = resolve_model_options(config.precision, config.runtime)
+    if runtime == "openvino":
+        # auto's int8 weights, then (should writing them fail) OpenVINO in bf16, then PyTorch
+        for choice in dict.fromkeys([precision, resolve_precision(config.precision)]):
+            try:
+                return OpenVINOEmbedder(config.model_path, **{**options, "precision": choice})
+            except (RuntimeError, OSError) as exc:  # GraphError, OpenVINO's own errors
+                if config.runtime == "openvino" and choice == resolve_precision(config.precision):
+                    raise ModelError(f"cannot use the openvino runtime: {exc}") from exc
+                log.warning("OpenVINO in %s unavailable: %s", choice, exc)
     return SentenceTransformerEmbedder(config.model_path, **options)

@@ -13,6 +13,12 @@ that its presence means the set is complete:
   and the attention mask, any batch of 2..2048 tokens (fp16 weights, ~210 MB);
 - ``<key>.tokens.npy``: the token table (262k × 768, fp16), memory-mapped, so a question reads only
   its own rows;
+- ``<key>.int8-<INT8_VERSION>.xml/.bin`` (for ``precision=int8``, written once by ``compress_weights``):
+  the same model with int8 weights (nncf, per output channel, asymmetric) in the layers that do not
+  narrow their input: the query, output, gate and up projections. OpenVINO reads fewer bytes per
+  question and quantises their activations on the fly. The narrowing ones (key/value, the MLP's down
+  projection, whose inputs carry outliers) and the Dense heads keep fp16: with every layer in int8,
+  seeds_qa evidence@1 fell from 0.792 to 0.774 (one question of 53); this way it holds;
 - ``<key>.json``: the token scale, prompts, padding and length the model's sentence-transformers
   configuration uses. Tokenisation is the model folder's ``tokenizer.json`` through ``tokenizers``;
   the conversion checks that it gives sentence-transformers' token ids, and that OpenVINO's vectors
@@ -42,6 +48,9 @@ log = logging.getLogger(__name__)
 VERSION = "ov2"  # bump when the converted module or the artifacts change
 MIN_TOKENS, MAX_TOKENS = 2, 2048
 MIN_COSINE = 0.999  # the converted model must give the PyTorch vector for the probe texts
+MIN_COSINE_INT8 = 0.995  # int8 weights move vectors by ~1e-3
+INT8_VERSION = "n1"  # bump when the choice of int8 layers changes (n1: the non-narrowing linears)
+NNCF_INSTALL = "pip install nncf"
 PROBE = ["task: search result | query: كم عدد الأشخاص الذين حضروا الاجتماع في المدينة يوم الخميس؟",
          "title: none | text: قال المتحدث إن الاجتماع عقد في المدينة بحضور مئات الأشخاص.", "x"]
 
@@ -52,11 +61,14 @@ class Artifacts:
     tokens: Path
     meta: Path
 
+    @property
+    def int8(self) -> Path:
+        """The model with int8 weights (``compress_weights``), beside the fp16 one."""
+        return self.xml.with_name(self.xml.name.removesuffix(".xml") + f".int8-{INT8_VERSION}.xml")
+
     @classmethod
     def at(cls, cache_dir: Path, weights_hash: str) -> Artifacts:
-        from importlib.metadata import version
-
-        return cls._named(cache_dir / "openvino", f"{weights_hash}-openvino{version('openvino')}-{VERSION}")
+        return cls._named(cache_dir / "openvino", f"{weights_hash}-{converter_tag()}")
 
     @classmethod
     def beside(cls, xml: Path) -> Artifacts:
@@ -70,6 +82,19 @@ class Artifacts:
 
     def complete(self) -> bool:
         return self.meta.is_file() and self.xml.is_file() and self.tokens.is_file()
+
+
+def converter_tag() -> str:
+    """What made the artifacts besides the weights: OpenVINO's and PyTorch's versions (torch.export
+    and ``ov.convert_model`` both shape the converted graph) and this module's VERSION. Read from
+    the installed packages' metadata, so neither is imported."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        torch_version = version("torch")
+    except PackageNotFoundError:  # an OpenVINO-only install runs artifacts converted elsewhere
+        torch_version = "none"
+    return f"openvino{version('openvino')}-torch{torch_version}-{VERSION}"
 
 
 def load_tokenizer(folder: Path, meta: dict):
@@ -158,15 +183,79 @@ def _unit(vecs: np.ndarray) -> np.ndarray:
     return vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
 
 
+def compress_weights(folder: Path, artifacts: Artifacts) -> float:
+    """Write ``artifacts.int8``: the converted model with int8 weights, checked against the fp16 one
+    on the probe texts (cosine ≥ MIN_COSINE_INT8); seconds taken."""
+    try:
+        import nncf
+    except ImportError as exc:
+        raise GraphError(f"int8 weights for OpenVINO need nncf: {NNCF_INSTALL}") from exc
+    import openvino as ov
+
+    t0 = time.perf_counter()
+    tmp = artifacts.int8.with_name(f".{os.getpid()}-{artifacts.int8.name}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = ov.Core().read_model(str(artifacts.xml))
+            keep = nncf.IgnoredScope(names=fp16_layers(model), validate=False)
+            model = nncf.compress_weights(model, mode=nncf.CompressWeightsMode.INT8_ASYM, ignored_scope=keep)
+            ov.save_model(model, str(tmp), compress_to_fp16=False)
+        meta = json.loads(artifacts.meta.read_text(encoding="utf-8"))
+        ids, mask = token_batch(load_tokenizer(folder, meta), PROBE)
+        embeds = _lookup(np.load(artifacts.tokens, mmap_mode="r"), ids, meta)
+        reference = OpenVINOEncoder(artifacts.xml, "fp32").infer(embeds, mask)
+        got = OpenVINOEncoder(tmp, "fp32").infer(embeds, mask)
+        cosine = float(np.min(np.sum(_unit(reference) * _unit(got), axis=1)))
+        if cosine < MIN_COSINE_INT8:
+            raise GraphError(f"int8 weights move the vectors too far (cosine {cosine:.4f})")
+    except Exception as exc:  # nncf and OpenVINO raise many kinds; all mean "no int8 weights"
+        for leftover in (tmp, tmp.with_suffix(".bin")):
+            leftover.unlink(missing_ok=True)
+        if isinstance(exc, GraphError):
+            raise
+        raise GraphError(f"cannot compress the weights: {type(exc).__name__}: {str(exc)[:300]}") from exc
+    os.replace(tmp.with_suffix(".bin"), artifacts.int8.with_suffix(".bin"))
+    os.replace(tmp, artifacts.int8)  # last: its presence means the pair is complete
+    return time.perf_counter() - t0
+
+
+def fp16_layers(model) -> list[str]:
+    """The matrix products that keep fp16 weights: those whose weight narrows its input (out < in:
+    key/value and down projections, the last Dense) and the two Dense heads (the last two)."""
+    products = [op for op in model.get_ordered_ops() if op.get_type_name() == "MatMul"]
+    keep = {op.get_friendly_name() for op in products[-2:]}
+    for op in products:
+        shape = _weight_shape(op)
+        if shape is not None and shape[0] < shape[1]:
+            keep.add(op.get_friendly_name())
+    return sorted(keep)
+
+
+def _weight_shape(op) -> tuple[int, ...] | None:
+    """(out, in) of a MatMul's constant weight, through its decompression ops; None for two activations."""
+    node = op.input(1).get_source_output().get_node()
+    while node.get_type_name() != "Constant":
+        if node.get_input_size() == 0:
+            return None
+        node = node.input(0).get_source_output().get_node()
+    shape = tuple(node.get_output_shape(0))
+    return shape if len(shape) == 2 else None
+
+
 class OpenVINOEncoder:
-    """The compiled OpenVINO model: ``infer(token vectors, mask)`` for any batch."""
+    """The compiled OpenVINO model: ``infer(token vectors, mask)`` for any batch. ``precision`` is
+    the arithmetic: fp32, bf16, or int8 (a model with int8 weights, run in bf16 where the CPU has it,
+    activations quantised on the fly)."""
 
     def __init__(self, path: Path, precision: str, threads: int = 0):
         import openvino as ov
 
-        hint = {"bf16": "bf16", "fp32": "f32"}.get(precision)
+        from .cpu import bf16_supported
+
+        hint = {"bf16": "bf16", "fp32": "f32", "int8": "bf16" if bf16_supported() else "f32"}.get(precision)
         if hint is None:
-            raise GraphError(f"the OpenVINO runtime runs fp32 or bf16, not {precision}")
+            raise GraphError(f"the OpenVINO runtime runs fp32, bf16 or int8, not {precision}")
         config = {"INFERENCE_PRECISION_HINT": hint, "PERFORMANCE_HINT": "LATENCY"}
         if threads:
             config["INFERENCE_NUM_THREADS"] = threads
@@ -198,7 +287,7 @@ class OpenVINOModel:
             raise GraphError(f"the converted model in {artifacts.meta.parent} is unreadable ({exc}); "
                              "delete that folder to convert it again") from exc
         self.tokenizer = load_tokenizer(folder, self.meta)
-        self.encoder = OpenVINOEncoder(artifacts.xml, precision, threads)
+        self.encoder = OpenVINOEncoder(artifacts.int8 if precision == "int8" else artifacts.xml, precision, threads)
         self.dim = int(self.meta["dim"])
         self.prompts = self.meta["prompts"]
 
@@ -210,10 +299,11 @@ class OpenVINOModel:
         return self.encoder.infer(_lookup(self.table, ids, self.meta), mask)
 
 
-def convert_in_subprocess(folder: Path, artifacts: Artifacts, timeout: float = 1800) -> None:
-    """Run ``compile --openvino`` in a child process: the conversion loads its own fp32 copy of the
-    weights in PyTorch, and that memory is returned when it ends."""
+def convert_in_subprocess(folder: Path, artifacts: Artifacts, int8: bool = False, timeout: float = 1800) -> None:
+    """Run ``compile --openvino`` (with ``int8``: ``--int8`` too) in a child process: the conversion
+    loads its own fp32 copy of the weights in PyTorch, and that memory is returned when it ends."""
     from .query_graph import run_compile
 
-    run_compile(["--openvino", "--model-path", str(folder), "--out", str(artifacts.xml)], artifacts.meta,
+    run_compile(["--openvino", *(["--int8"] if int8 else []), "--model-path", str(folder), "--out",
+                 str(artifacts.xml)], artifacts.int8 if int8 else artifacts.meta,
                 "converting the model for OpenVINO", timeout)
