@@ -77,6 +77,24 @@ def test_how_long_is_not_how_many():
     assert "3" not in _values("كم عدد الضحايا؟", s)
 
 
+def test_a_share_of_the_counted_group_is_a_vague_figure():
+    """"ضبط جميع المحتجزين الفارين": all of them were caught, an answer to how many were caught."""
+    asked = "كم عدد المحتجزين الذين فروا من مركز التوقيف، وهل أعيد القبض عليهم؟"
+    assert _values(asked, "وفي النهاية، تم ضبط جميع المحتجزين الفارين، ونقلوا إلى مركز آخر.") == ["جميع"]
+    assert _values(asked, "وأعيد القبض على معظم المحتجزين الفارين خلال يومين") == ["معظم"]
+    assert _values(asked, "تم ضبط جميع الأسلحة المهربة") == []  # weapons are not detainees
+    assert _values("كم عدد الجرحى؟", "وتم ضبط جميع المحتجزين الفارين") == []
+    # "ضبط" (caught) is an arrest: the figure after it answers "were they caught again?"
+    assert _values("كم عدد المحتجزين الذين أعيد القبض عليهم؟", "وتم ضبط جميع المحتجزين، ونقلوا إلى مركز آخر.") \
+        == ["جميع"]
+
+
+def test_a_share_says_no_size():
+    """"جميع الفارين" vs "40" or "عشرات": a share of a group is consistent with any number."""
+    assert compare([_claim("x", None, "all", value="جميع"), _claim("y", 40, value="40")]) == "agree"
+    assert compare([_claim("x", None, "most", value="معظم"), _claim("y", None, "dozens", value="عشرات")]) == "agree"
+
+
 def _claim(doc: str, number: float | None, qualifier: str = "", high: float | None = None, value: str = "",
            published: dt.date | None = None, sentence: str = "") -> Claim:
     return Claim(Source(doc, f"{doc}.txt"), "", sentence, value, 0, 0, doc, number=number, qualifier=qualifier,
