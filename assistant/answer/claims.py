@@ -19,8 +19,7 @@ class Figure:
     first: int  # token index range of the figure inside the sentence's tokens
     last: int
     number: float | None  # None for vague amounts (عشرات = "dozens", جميع = "all")
-    qualifier: str  # "", "more than", "about", "less than", "between", "dozens", "hundreds", "thousands",
-    # "all", "most"
+    qualifier: str  # "", "more than", "about", "less than", "between", "dozens", "hundreds", "thousands", "all"...
     high: float | None = None  # the top of a range: "بين 20 و30" is 20..30
 
 
@@ -54,8 +53,7 @@ _VAGUE = dict(zip(_n("عشرات مئات آلاف الآلاف dozens hundreds 
                   ["dozens", "hundreds", "thousands", "thousands", "dozens", "hundreds", "thousands"],
                   strict=True))
 # A share of a definite group ("جميع المعتقلين", "معظم الركاب"): a vague figure of that noun.
-_SHARES = dict(zip(_n("جميع كل كافة معظم أغلب أغلبية غالبية"),
-                   ["all", "all", "all", "most", "most", "most", "most"], strict=True))
+_SHARES = {**dict.fromkeys(_n("جميع كل كافة"), "all"), **dict.fromkeys(_n("معظم أغلب أغلبية غالبية"), "most")}
 _QUALIFIERS = [(_n(p), q) for p, q in (
     ("أكثر من", "more than"), ("ما يزيد عن", "more than"), ("ما يزيد على", "more than"),
     ("أزيد من", "more than"), ("ما لا يقل عن", "at least"), ("أقل من", "less than"),
@@ -83,8 +81,7 @@ def find_figures(f: Folded, toks: list[Token]) -> list[Figure]:
     while i < len(toks):
         got = _number_word(toks[i].text)
         if got is None:
-            share = _share(f, toks, i)
-            if share:
+            if share := _share(f, toks, i):
                 out.append(Figure(toks[i].start, toks[i].end, i, i, None, share))
             i += 1
             continue
