@@ -210,3 +210,17 @@ def test_who_did_it_is_no_count_no_next_verb_and_no_other_title():
 
 def test_who_announced_is_not_when():
     assert _spans("من أعلن الحصيلة؟", "وكان المركز أعلن أمس السبت الحصيلة") == []
+
+
+def test_when_it_started_is_the_time_after_since():
+    """"متى بدأت X": "منذ صباح الأحد" (since Sunday morning) says when, before a duration ("منذ 5 سنوات")."""
+    from assistant.answer.spans import says_since
+
+    sentence = "وتتواصل الاحتجاجات، الأكبر منذ 5 سنوات، في شوارع المدينة منذ صباح الأحد"
+    assert _spans("متى بدأت الاحتجاجات في المدينة؟", sentence)[0] == "صباح الأحد"
+    assert _spans("متى اندلع الحريق؟", "اندلع الحريق فجر اليوم") == ["فجر اليوم"]
+    started, happened = parse_question("متى بدأت الاحتجاجات؟"), parse_question("متى وقعت الاحتجاجات؟")
+    f = fold(sentence)
+    assert says_since(started, f) and not says_since(happened, f)  # "since" stands for the asked "started"
+    assert not says_since(started, fold("وهي الأكبر منذ 5 سنوات"))  # a duration says no start
+    assert _spans("متى بدأ الإضراب؟", "الإضراب، الأطول منذ 3 أشهر، مستمرٌّ في المصانعِ ومنذُ مساءِ الأحد")[0] == "مساءِ الأحد"
