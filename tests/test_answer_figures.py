@@ -77,6 +77,24 @@ def test_how_long_is_not_how_many():
     assert "3" not in _values("كم عدد الضحايا؟", s)
 
 
+def test_a_share_of_the_counted_group_is_a_vague_figure():
+    """"ضبط جميع المحتجزين الفارين": all of them were caught, an answer to how many were caught."""
+    asked = "كم عدد المحتجزين الذين فروا من مركز التوقيف، وهل أعيد القبض عليهم؟"
+    assert _values(asked, "وفي النهاية، تم ضبط جميع المحتجزين الفارين، ونقلوا إلى مركز آخر.") == ["جميع"]
+    assert _values(asked, "وأعيد القبض على معظم المحتجزين الفارين خلال يومين") == ["معظم"]
+    assert _values(asked, "تم ضبط جميع الأسلحة المهربة") == []  # weapons are not detainees
+    assert _values("كم عدد الجرحى؟", "وتم ضبط جميع المحتجزين الفارين") == []
+    # "ضبط" (caught) is an arrest: the figure after it answers "were they caught again?"
+    assert _values("كم عدد المحتجزين الذين أعيد القبض عليهم؟", "وتم ضبط جميع المحتجزين، ونقلوا إلى مركز آخر.") \
+        == ["جميع"]
+
+
+def test_a_share_says_no_size():
+    """"جميع الفارين" vs "40" or "عشرات": a share of a group is consistent with any number."""
+    assert compare([_claim("x", None, "all", value="جميع"), _claim("y", 40, value="40")]) == "agree"
+    assert compare([_claim("x", None, "most", value="معظم"), _claim("y", None, "dozens", value="عشرات")]) == "agree"
+
+
 def _claim(doc: str, number: float | None, qualifier: str = "", high: float | None = None, value: str = "",
            published: dt.date | None = None, sentence: str = "") -> Claim:
     return Claim(Source(doc, f"{doc}.txt"), "", sentence, value, 0, 0, doc, number=number, qualifier=qualifier,
@@ -192,3 +210,17 @@ def test_who_did_it_is_no_count_no_next_verb_and_no_other_title():
 
 def test_who_announced_is_not_when():
     assert _spans("من أعلن الحصيلة؟", "وكان المركز أعلن أمس السبت الحصيلة") == []
+
+
+def test_when_it_started_is_the_time_after_since():
+    """"متى بدأت X": "منذ صباح الأحد" (since Sunday morning) says when, before a duration ("منذ 5 سنوات")."""
+    from assistant.answer.spans import says_since
+
+    sentence = "وتتواصل الاحتجاجات، الأكبر منذ 5 سنوات، في شوارع المدينة منذ صباح الأحد"
+    assert _spans("متى بدأت الاحتجاجات في المدينة؟", sentence)[0] == "صباح الأحد"
+    assert _spans("متى اندلع الحريق؟", "اندلع الحريق فجر اليوم") == ["فجر اليوم"]
+    started, happened = parse_question("متى بدأت الاحتجاجات؟"), parse_question("متى وقعت الاحتجاجات؟")
+    f = fold(sentence)
+    assert says_since(started, f) and not says_since(happened, f)  # "since" stands for the asked "started"
+    assert not says_since(started, fold("وهي الأكبر منذ 5 سنوات"))  # a duration says no start
+    assert _spans("متى بدأ الإضراب؟", "الإضراب، الأطول منذ 3 أشهر، مستمرٌّ في المصانعِ ومنذُ مساءِ الأحد")[0] == "مساءِ الأحد"

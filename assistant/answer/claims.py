@@ -18,8 +18,8 @@ class Figure:
     end: int
     first: int  # token index range of the figure inside the sentence's tokens
     last: int
-    number: float | None  # None for vague amounts (عشرات = "dozens")
-    qualifier: str  # "", "more than", "about", "less than", "between", "dozens", "hundreds", "thousands"
+    number: float | None  # None for vague amounts (عشرات = "dozens", جميع = "all")
+    qualifier: str  # "", "more than", "about", "less than", "between", "dozens", "hundreds", "thousands", "all"...
     high: float | None = None  # the top of a range: "بين 20 و30" is 20..30
 
 
@@ -52,6 +52,8 @@ _THOUSANDS = {normalize_arabic("ألف"): 1000, normalize_arabic("ألفين"): 
 _VAGUE = dict(zip(_n("عشرات مئات آلاف الآلاف dozens hundreds thousands"),
                   ["dozens", "hundreds", "thousands", "thousands", "dozens", "hundreds", "thousands"],
                   strict=True))
+# A share of a definite group ("جميع المعتقلين", "معظم الركاب"): a vague figure of that noun.
+_SHARES = {**dict.fromkeys(_n("جميع كل كافة"), "all"), **dict.fromkeys(_n("معظم أغلب أغلبية غالبية"), "most")}
 _QUALIFIERS = [(_n(p), q) for p, q in (
     ("أكثر من", "more than"), ("ما يزيد عن", "more than"), ("ما يزيد على", "more than"),
     ("أزيد من", "more than"), ("ما لا يقل عن", "at least"), ("أقل من", "less than"),
@@ -79,6 +81,8 @@ def find_figures(f: Folded, toks: list[Token]) -> list[Figure]:
     while i < len(toks):
         got = _number_word(toks[i].text)
         if got is None:
+            if share := _share(f, toks, i):
+                out.append(Figure(toks[i].start, toks[i].end, i, i, None, share))
             i += 1
             continue
         number, qual = got
@@ -106,6 +110,16 @@ def find_figures(f: Folded, toks: list[Token]) -> list[Figure]:
         out.append(Figure(toks[first].start, toks[last].end, first, last, number, qual))
         i = last + 1
     return _ranges(out, toks)
+
+
+def _share(f: Folded, toks: list[Token], i: int) -> str:
+    """"جميع المعتقلين", "ومعظم الركاب": a share word right before a definite noun of its clause
+    ("كل يوم", "جميعاً", "كل من" are no figure)."""
+    word = toks[i].text
+    share = _SHARES.get(word) or (_SHARES.get(word[1:]) if word.startswith("و") else None)
+    if not share or i + 1 >= len(toks) or f.text[toks[i].fend:toks[i + 1].fstart].strip():
+        return ""
+    return share if toks[i + 1].text.startswith("ال") and len(toks[i + 1].text) > 3 else ""
 
 
 _BETWEEN = frozenset(_n("بين ما بين between"))

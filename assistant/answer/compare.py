@@ -14,7 +14,9 @@ import re
 
 from ..normalize import normalize_arabic, tokenize
 
-_VAGUE_RANGES = {"dozens": (12.0, 99.0), "hundreds": (100.0, 999.0), "thousands": (1000.0, 9999.0)}
+# "جميع المعتقلين" / "معظم الفارين" say a share of a group, not its size: they clash with no number.
+_VAGUE_RANGES = {"dozens": (12.0, 99.0), "hundreds": (100.0, 999.0), "thousands": (1000.0, 9999.0),
+                 "all": (1.0, float("inf")), "most": (1.0, float("inf"))}
 
 
 def compare(claims, kind: str = "") -> str:

@@ -24,7 +24,7 @@ from .followup import resolve
 from .lexicon import fold, same_word, tokens
 from .parties import PartyMatcher
 from .question import Question, Span, asked_noun, coverage, expand_query
-from .spans import typed_spans
+from .spans import says_since, typed_spans
 from .speakers import claim_date, speaker_of
 
 log = logging.getLogger(__name__)
@@ -140,7 +140,8 @@ def answer_question(searcher, question: str, k: int = DEFAULTS.answer_k, *,
     ``previous``: the conversation's earlier questions, oldest first; a follow-up ("وماذا عن
     المدنيين؟") keeps what they asked unless it says it anew (``followup.resolve``).
 
-    Candidates are the top ``2 * k`` passages of the hybrid search plus the top ``k`` of a lexical
+    Candidates are the top ``2 * k`` passages of the hybrid search (``3 * k`` for a date question: a
+    time is often said in passing, in a sentence about something else) plus the top ``k`` of a lexical
     search for the sources' other names of the question's parties and concepts; the answer cites at
     most ``k`` of them.
 
@@ -150,7 +151,7 @@ def answer_question(searcher, question: str, k: int = DEFAULTS.answer_k, *,
     q, text = resolve(question, [p for p in previous if isinstance(p, str) and p.strip()])
     if len(text) > getattr(searcher, "max_query_chars", len(text)):
         text = question
-    hits = searcher.search(text, 2 * k, fold=False)  # reprinted sentences are folded below
+    hits = searcher.search(text, (3 if q.kind == "date" else 2) * k, fold=False)  # reprinted sentences are folded below
     docs = searcher.index.documents
     pool = list(hits)
     expanded = expand_query(q)
@@ -210,6 +211,8 @@ def _candidates(q: Question, hit: Hit, doc: Document, parties: PartyMatcher | No
         f = fold(doc.text[s:e], s)
         toks = tokens(f)
         cov = coverage(q, toks)
+        if q.kind == "date" and says_since(q, f):
+            cov += 1 / max(1, len(q.words))  # "منذ مساء أمس" says the question's "بدأ"
         close = near.get((s, e), 0.0)
         if cov < (MIN_FIGURE_COVERAGE if q.kind == "figure" else MIN_COVERAGE) and close < MIN_SENTENCE_COSINE:
             continue  # a figure's own words are checked by figure_spans: a short sentence may hold it

@@ -32,7 +32,10 @@ _CAUSE = [normalize_arabic(w) for w in (
 def typed_spans(q: Question, f: Folded, toks: list[Token]) -> list[Span]:
     """Dates, names, places, causes or the statement asked about, for متى / من / أين / لماذا-كيف / هل."""
     if q.kind == "date":
-        return [make_span(f, a, b) for a, b in find_dates(f) if not _statement_date(f, toks, a)]
+        found = [make_span(f, a, b) for a, b in find_dates(f) if not _statement_date(f, toks, a)]
+        if asks_start(q):  # "متى بدأ X": the time after "منذ" (since) is when it started
+            found.sort(key=lambda s: not _since(f, s.start))
+        return found
     mine = q.words + tuple(w for g in q.party for w in g)
     asked = [i for i, t in enumerate(toks) if any(same_word(w, t.text) for w in mine)
              or concepts_of(t.text) & q.concepts]
@@ -45,6 +48,24 @@ def typed_spans(q: Question, f: Folded, toks: list[Token]) -> list[Span]:
     if q.kind == "yesno":
         return _statement(q, f, toks)
     return []
+
+
+_START = _n("بدأ بدأت انطلق انطلقت اندلع اندلعت")
+
+
+def asks_start(q: Question) -> bool:
+    return any(w in _START for w in q.words)
+
+
+def _since(f: Folded, start: int) -> bool:
+    """The date at document offset ``start`` follows "منذ"/"ومنذ"."""
+    i = start - f.base
+    return bool(re.search(r"(?:^|\s)و?منذ\s+$", normalize_arabic(f.original[max(0, i - 12):i])))
+
+
+def says_since(q: Question, f: Folded) -> bool:
+    """"منذ مساء أمس": the sentence says when something started (a point in time, not "منذ 3 سنوات")."""
+    return asks_start(q) and any(_since(f, a) for a, _ in find_dates(f))
 
 
 def _statement(q: Question, f: Folded, toks: list[Token], width: int = 10) -> list[Span]:
