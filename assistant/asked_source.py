@@ -1,13 +1,13 @@
-"""Whose account a question asks for ("بحسب المرصد", "وفق رواية الوزارة", "according to the agency"),
+"""Whose account a question asks for ("بحسب الشرطة", "وفق رواية الوزارة", "according to the agency"),
 and whether a passage gives that source's account.
 
 On a collection of many outlets covering one event, the same figure is given differently by each
 party; a question that names its source wants that source's passage, not another party's figure
 on the same matter. ``question_source`` reads the named source (the words after "بحسب / حسب /
-وفق / according to", statement nouns like "رواية" or "بيان" dropped); ``source_hold`` gives the
-share of those words that a passage attributes: in its document's headline or outlet (an article
-headed "المرصد: …" is the Observatory's account throughout), or in one of its sentences that
-reports speech (a reporting verb or "حسب …"). The words come from the question and the
+وفق / according to", statement nouns like "رواية" or "بيان" dropped); ``headline_hold`` and
+``sentence_hold`` give the share of those words that a passage attributes: in its document's
+headline or outlet (an article headed "الوزارة: …" is the ministry's account throughout), or where
+one of its sentences names its speaker (``speaker_zone``). The words come from the question and the
 vocabulary's reporting entries (``answer/vocabulary.tsv``): no source is known in advance.
 """
 
@@ -40,14 +40,14 @@ def question_source(question: str, most: int = 4) -> tuple[frozenset[str], ...]:
     toks = [t.casefold() for t in tokenize(question)]
     for i, t in enumerate(toks):
         if t in preps or not cores(t).isdisjoint(preps):
-            words = [w for w in toks[i + 1:] if w not in STOPWORDS and w not in statements and w not in verbs
+            named = [w for w in toks[i + 1:] if w not in STOPWORDS and w not in statements and w not in verbs
                      and cores(w).isdisjoint(statements | verbs) and w not in ("to", "the", "of", "s")]
-            return tuple(cores(w) for w in words[:most])
+            return tuple(cores(w) for w in named[:most])
     return ()
 
 
 def _spelled(noun: frozenset[str], toks: tuple[str, ...]) -> bool:
-    """A short source word is the initialism of a run of ``words`` ("قسد" for "قوات سوريا الديمقراطية")."""
+    """A short source word is the initialism of a run of ``toks`` ("قدم" for "قوات الدفاع المدني")."""
     from .answer.lexicon import initialism
 
     for core in noun:

@@ -1,6 +1,6 @@
 """What a question asks about, and which sentence holds it: the question's focus.
 
-"أي مخيم …؟", "كم سيارة …؟", "ما نوع الدعم …؟", "which camp …?", "how many cars …?": the word after
+"أي مستشفى …؟", "كم سيارة …؟", "ما نوع المساعدات …؟", "which hospital …?", "how many cars …?": the word after
 the question word names the kind of thing the answer is (the *focus noun*), and a count question
 wants a number next to it. Among many passages on the same event, the one that answers has that
 noun — and, for a count, a figure beside it — in one sentence; a passage that only shares the
@@ -9,12 +9,12 @@ scores one sentence, 1.0 when it holds the answer's slot filled:
 
 - a count ("كم X"): a figure within three words of the noun X (1.0); the noun or a figure alone 0.5;
 - a time ("في أي عام / يوم / ساعة"): a figure or a calendar word (1.0); the noun alone 0.5;
-- any other "which X": X followed by a word the question does not have — "وكالة أعماق" for "أي
+- any other "which X": X followed by a word the question does not have — "وكالة رويترز" for "أي
   وكالة" (1.0); X followed only by the question's own words 0.5.
 
 Pure grammar: question words, number words and clitics of Arabic (and English question words) —
 nothing about any collection. Words are compared through ``normalize`` and a light, prefix-tolerant
-match, so "سجيناً" finds "سجين", "سيارة" finds the dual "سيارتين" and "الدعم" finds "بدعم".
+match, so "قتيلاً" finds "قتيل", "سيارة" finds the dual "سيارتين" and "المساعدات" finds "بمساعدات".
 """
 
 from __future__ import annotations
@@ -168,7 +168,7 @@ def sentence_focus(focus: Focus, sentence: str, window: int = 3) -> float:
         if not focus.noun.isdisjoint(TIME_NOUNS):  # a date answers it
             dated = any(_DIGITS.match(t) or not cores(t).isdisjoint(CALENDAR) for t in toks)
             return 1.0 if dated else 0.5 if nouns else 0.0
-        # the noun with a word the question does not have after it: the slot filled ("وكالة أعماق")
+        # the noun with a word the question does not have after it: the slot filled ("وكالة رويترز")
         filled = any(i + 1 < len(toks) and toks[i + 1] not in STOPWORDS and cores(toks[i + 1]).isdisjoint(focus.asked)
                      for i in nouns)
         return 1.0 if filled else 0.5 if nouns else 0.0
