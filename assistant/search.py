@@ -218,10 +218,10 @@ class Searcher:
             if match is not None:
                 score += lexical + EVIDENCE_WEIGHT * float(share.max())
             held = self._focus_held(focus, p, shares)
-            if focus:
+            if focus and match is not None:  # word signals, as the share: hybrid only ("dense" stays dense)
                 signals[idx]["focus"] = float(held.max())
                 score += FOCUS_WEIGHT * float(held.max())
-            if source:
+            if source and match is not None:
                 signals[idx]["source"] = hold = self._source_held(source, p, shares)
                 score += SOURCE_WEIGHT * hold
             j = int(np.argmax(SENTENCE_WEIGHT * cos + EVIDENCE_WEIGHT * share + FOCUS_WEIGHT * held))

@@ -154,3 +154,11 @@ def test_a_counted_noun_finds_what_the_vocabulary_says_it_names():
     assert focus.count and "=محاور" in focus.forms
     assert sentence_focus(focus, "وهاجم المسلحون البلدة من ثلاثة محاور.") == 1.0
     assert sentence_focus(question_focus("كم محطة أغلقت؟"), "أغلقت ثلاثة محاور.") == 0.5  # not a synonym there
+
+
+def test_the_dense_method_stays_dense(tmp_path):
+    """The focus and source are word signals, like the share: only the hybrid ranking takes them."""
+    searcher = _searcher(tmp_path, {"answer": "اندلع حريق في المصنع ليلا. احترقت 12 سيارة في الموقف.",
+                                    "topic": "احترقت مخازن المصنع في حريق كبير، وامتدت النيران إلى سيارة الحارس."})
+    hits = searcher.search("كم سيارة احترقت في حريق المصنع؟", 2, method="dense")
+    assert all("focus" not in h.scores for h in hits)
