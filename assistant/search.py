@@ -165,9 +165,13 @@ class Searcher:
         evidence: dict[int, tuple[int, int]] = {}
         signals: dict[int, dict[str, float]] = {}
         if method != "bm25" and self.evidence:
+            # the focus and the named source are word signals, as the share: for the hybrid ranking of a
+            # question whose words the collection has (an English question over Arabic text ranks as dense)
+            worded = method == "hybrid" and len(lexical.ids) > 0
             ordered, evidence, signals = self._refine(qvec, ordered, per_method["dense"], dense.ids, weights,
-                                                      per_method.get("match"), question_focus(query),
-                                                      question_source(query))
+                                                      per_method.get("match"),
+                                                      question_focus(query) if worded else NO_FOCUS,
+                                                      question_source(query) if worded else ())
         hits: list[Hit] = []
         for idx, score in ordered:
             passage = self.index.passages[idx]
@@ -218,10 +222,10 @@ class Searcher:
             if match is not None:
                 score += lexical + EVIDENCE_WEIGHT * float(share.max())
             held = self._focus_held(focus, p, shares)
-            if focus and match is not None:  # word signals, as the share: hybrid only ("dense" stays dense)
+            if focus:
                 signals[idx]["focus"] = float(held.max())
                 score += FOCUS_WEIGHT * float(held.max())
-            if source and match is not None:
+            if source:
                 signals[idx]["source"] = hold = self._source_held(source, p, shares)
                 score += SOURCE_WEIGHT * hold
             j = int(np.argmax(SENTENCE_WEIGHT * cos + EVIDENCE_WEIGHT * share + FOCUS_WEIGHT * held))

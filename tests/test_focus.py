@@ -162,3 +162,10 @@ def test_the_dense_method_stays_dense(tmp_path):
                                     "topic": "احترقت مخازن المصنع في حريق كبير، وامتدت النيران إلى سيارة الحارس."})
     hits = searcher.search("كم سيارة احترقت في حريق المصنع؟", 2, method="dense")
     assert all("focus" not in h.scores for h in hits)
+
+
+def test_a_question_whose_words_the_collection_lacks_ranks_as_dense(tmp_path):
+    searcher = _searcher(tmp_path, {"answer": "اندلع حريق في المصنع ليلا. احترقت 12 سيارة في الموقف.",
+                                    "topic": "احترقت مخازن المصنع في حريق كبير، وامتدت النيران إلى سيارة الحارس."})
+    hits = searcher.search("How many cars burned in the factory fire?", 2)
+    assert all("focus" not in h.scores for h in hits)
