@@ -46,20 +46,37 @@ def question_source(question: str, most: int = 4) -> tuple[frozenset[str], ...]:
     return ()
 
 
-def _spelled(noun: frozenset[str], toks: tuple[str, ...]) -> bool:
-    """A short source word is the initialism of a run of ``toks`` ("قدم" for "قوات الدفاع المدني")."""
+@lru_cache(maxsize=4096)
+def attribution_words(question: str) -> tuple[str, ...]:
+    """The words of ``question`` that say whose account it wants, not what it asks about: the
+    reporting preposition and the statement nouns after it ("بحسب", "رواية" in "… بحسب رواية الشرطة"),
+    when it names a source; () otherwise. The source's own words are not among them."""
+    if not question_source(question):
+        return ()
+    preps, _, statements = _reporting()
+    toks = [t.casefold() for t in tokenize(question)]
+    at = next(i for i, t in enumerate(toks) if t in preps or not cores(t).isdisjoint(preps))
+    return (toks[at], *(w for w in toks[at + 1:] if w in statements or not cores(w).isdisjoint(statements)))
+
+
+def _spelled(noun: frozenset[str], toks: tuple[str, ...], starts=None) -> bool:
+    """A short source word is the initialism of a run of ``toks`` ("قدم" for "قوات الدفاع المدني"),
+    the run beginning at one of ``starts`` (anywhere when None)."""
     from .answer.lexicon import initialism
 
     for core in noun:
         n = len(core)
-        if 2 <= n <= 5 and any(initialism(" ".join(toks[i:i + n])) == core for i in range(len(toks) - n + 1)):
+        if 2 <= n <= 5 and any(initialism(" ".join(toks[i:i + n])) == core for i in range(len(toks) - n + 1)
+                               if starts is None or i in starts):
             return True
     return False
 
 
-def _share(source: tuple[frozenset[str], ...], toks: tuple[str, ...]) -> float:
-    """The share of the source's words found in ``toks``: as a form of the word, or spelled out."""
-    return sum(any(matches(c, w) for w in toks) or _spelled(c, toks) for c in source) / len(source)
+def _share(source: tuple[frozenset[str], ...], toks: tuple[str, ...], zone=None) -> float:
+    """The share of the source's words found in ``toks`` (at the positions ``zone``, all when None):
+    as a form of the word, or spelled out by a name that begins there."""
+    inside = toks if zone is None else [toks[i] for i in zone]
+    return sum(any(matches(c, w) for w in inside) or _spelled(c, toks, zone) for c in source) / len(source)
 
 
 @lru_cache(maxsize=16384)
@@ -72,9 +89,8 @@ SPEAKER_BEFORE = 3  # words before a reporting verb ("الوزارة أعلنت"
 
 
 @lru_cache(maxsize=16384)
-def speaker_zone(sentence: str) -> tuple[str, ...]:
-    """The words of ``sentence`` where a speaker stands: just after each reporting verb or "حسب / وفق",
-    and just before each reporting verb. Empty when nobody speaks in it."""
+def _zone(sentence: str) -> tuple[int, ...]:
+    """The positions in ``words(sentence)`` where a speaker stands (see ``speaker_zone``)."""
     preps, verbs, _ = _reporting()
     toks = words(sentence)
     zone: set[int] = set()
@@ -84,13 +100,19 @@ def speaker_zone(sentence: str) -> tuple[str, ...]:
             zone.update(range(i + 1, min(len(toks), i + 1 + SPEAKER_AFTER)))
             if verb:
                 zone.update(range(max(0, i - SPEAKER_BEFORE), i))
-    return tuple(toks[i] for i in sorted(zone))
+    return tuple(sorted(zone))
+
+
+def speaker_zone(sentence: str) -> tuple[str, ...]:
+    """The words of ``sentence`` where a speaker stands: just after each reporting verb or "حسب / وفق",
+    and just before each reporting verb. Empty when nobody speaks in it."""
+    toks = words(sentence)
+    return tuple(toks[i] for i in _zone(sentence))
 
 
 @lru_cache(maxsize=16384)
 def sentence_hold(source: tuple[frozenset[str], ...], sentence: str) -> float:
-    """The share of the source's words where ``sentence`` names its speaker (``speaker_zone``)."""
-    if not source:
-        return 0.0
-    zone = speaker_zone(sentence)
-    return _share(source, zone) if zone else 0.0
+    """The share of the source's words where ``sentence`` names its speaker (``speaker_zone``); a name
+    that begins there may run past it ("قال مدير المركز الإعلامي لقوات الدفاع المدني" holds "قدم")."""
+    zone = _zone(sentence) if source else ()
+    return _share(source, words(sentence), frozenset(zone)) if zone else 0.0

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-NORMALIZER_VERSION = "ar-norm-3"
+NORMALIZER_VERSION = "ar-norm-4"
 
 # Harakat (fathatan..sukun and the rarer marks up to U+065F), superscript alef (U+0670),
 # and Quranic annotation marks.
@@ -100,10 +100,16 @@ def stem_tokens(tokens: list[str]) -> list[str]:
     return _stemmer().stemWords([strip_article(t) for t in tokens])
 
 
+# The alif that carries (or follows) tanween fatha is spelling, not a letter of the word: "سجيناً" is
+# "سجين" in the accusative, but Snowball reads the "نا" of "سجينا" as the suffix "our" ("سجي"). Where the
+# mark is written the alif goes before stemming; an unmarked "سجينا" stays ambiguous, as written.
+_TANWEEN_ALIF = re.compile("\u0627(?=\u064B)|(?<=\u064B)\u0627")
+
+
 def analyze(text: str, *, stem: bool = True, stopwords: bool = True) -> list[str]:
     """The lexical pipeline used for both documents and queries: normalise, tokenise,
-    drop stopwords, stem."""
-    tokens = tokenize(text)
+    drop stopwords, stem (the tanween alif dropped first, for the stemmer)."""
+    tokens = tokenize(_TANWEEN_ALIF.sub("", text) if stem else text)
     if stopwords:
         tokens = [t for t in tokens if t not in STOPWORDS]
     return stem_tokens(tokens) if stem else tokens

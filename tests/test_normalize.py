@@ -72,3 +72,12 @@ def test_article_prefixes_stripped_before_stemming():
     assert strip_article("الا") == "الا"  # too short to be article + stem
     stems = stem_tokens(tokenize("السجن بالسجن والسجن للسجن"))
     assert len(set(stems)) == 1
+
+
+def test_the_tanween_alif_does_not_reach_the_stemmer():
+    # "سجيناً" is "سجين" in the accusative: with its alif Snowball read "نا" as "our" and stemmed "سجي"
+    assert analyze("كم سجيناً فاراً") == analyze("كم سجين فار") == ["سجين", "فار"]
+    assert analyze("سجينًا") == ["سجين"]  # the mark before the alif, as some keyboards type it
+    assert analyze("قتيلاً") == analyze("قتيلا") == ["قتيل"]
+    assert analyze("سجينا") == ["سجي"]  # unmarked: "our prisoner" or the accusative; left to the stemmer
+    assert tokenize("سجيناً") == ["سجينا"]  # matching and display keep every letter
