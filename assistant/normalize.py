@@ -71,6 +71,7 @@ _STOPWORDS_RAW = """
 فيه فيها منه منها عليه عليها اليه اليها له لها لهم به بها هناك هنا قبل بعد دون ضد لدى لقد
 و ف ب ل ك يا وان وأن وإن فان فإن بأن بان لان لأن كانوا الا إلا
 كم متى أين اين لماذا كيف هل ماذا مَن
+أجل لأجل
 """.split()
 STOPWORDS: frozenset[str] = frozenset(normalize_arabic(w) for w in _STOPWORDS_RAW)
 
