@@ -13,6 +13,7 @@ vocabulary's reporting entries (``answer/vocabulary.tsv``): no source is known i
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from .focus import cores, matches, words
@@ -33,17 +34,34 @@ def _reporting() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
             fold(v.words("reporting", "statement")))
 
 
+# where a source's name ends: a clause boundary, or the question word of a question put after it
+# ("بحسب الشرطة، كم قتيلا سقط؟", "according to the police how many died?")
+_CLAUSE_END = re.compile(r"[،,؛;:?؟!.\n]")
+_ASKING = frozenset({"كم", "ما", "ماذا", "متى", "اين", "كيف", "هل", "لماذا", "اي", "how", "what", "which", "who",
+                     "when", "where", "why"})
+
+
+@lru_cache(maxsize=4096)
+def _attribution(question: str) -> tuple[str, ...]:
+    """The words of the clause that names whose account the question wants, from its reporting
+    preposition ("بحسب", "according") to the clause's end or the next question word; () when none."""
+    preps, _, _ = _reporting()
+    for clause in _CLAUSE_END.split(question):
+        toks = [t.casefold() for t in tokenize(clause)]
+        for i, t in enumerate(toks):
+            if t in preps or not cores(t).isdisjoint(preps):
+                end = next((j for j in range(i + 1, len(toks)) if toks[j] in _ASKING), len(toks))
+                return tuple(toks[i:end])
+    return ()
+
+
 @lru_cache(maxsize=4096)
 def question_source(question: str, most: int = 4) -> tuple[frozenset[str], ...]:
     """The named source's words (each as its cores), or () when the question names none."""
-    preps, verbs, statements = _reporting()
-    toks = [t.casefold() for t in tokenize(question)]
-    for i, t in enumerate(toks):
-        if t in preps or not cores(t).isdisjoint(preps):
-            named = [w for w in toks[i + 1:] if w not in STOPWORDS and w not in statements and w not in verbs
-                     and cores(w).isdisjoint(statements | verbs) and w not in ("to", "the", "of", "s")]
-            return tuple(cores(w) for w in named[:most])
-    return ()
+    _, verbs, statements = _reporting()
+    named = [w for w in _attribution(question)[1:] if w not in STOPWORDS and w not in statements
+             and w not in verbs and cores(w).isdisjoint(statements | verbs) and w not in ("to", "the", "of", "s")]
+    return tuple(cores(w) for w in named[:most])
 
 
 @lru_cache(maxsize=4096)
@@ -53,10 +71,9 @@ def attribution_words(question: str) -> tuple[str, ...]:
     when it names a source; () otherwise. The source's own words are not among them."""
     if not question_source(question):
         return ()
-    preps, _, statements = _reporting()
-    toks = [t.casefold() for t in tokenize(question)]
-    at = next(i for i, t in enumerate(toks) if t in preps or not cores(t).isdisjoint(preps))
-    return (toks[at], *(w for w in toks[at + 1:] if w in statements or not cores(w).isdisjoint(statements)))
+    _, _, statements = _reporting()
+    said = _attribution(question)
+    return (said[0], *(w for w in said[1:] if w in statements or not cores(w).isdisjoint(statements)))
 
 
 def _spelled(noun: frozenset[str], toks: tuple[str, ...], starts=None) -> bool:

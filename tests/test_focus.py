@@ -171,6 +171,15 @@ def test_a_phrase_after_the_noun_does_not_say_which():
     assert sentence_focus(focus, "طلبت البلدية الدعم والتمويل.") == 0.5  # support and funding
 
 
+def test_the_source_ends_with_its_clause():
+    expected = question_source("كم قتيلا سقط بحسب الشرطة؟")
+    assert question_source("بحسب الشرطة، كم قتيلا سقط؟") == expected  # not "قتيلا سقط" too
+    assert question_source("وفق الشرطة كم قتيلا سقط؟") == expected  # the question word ends it
+    assert question_source("According to the police, how many people died?") == \
+        question_source("How many people died, according to the police?") == (frozenset({"police"}),)
+    assert question_source("According to the ministry's toll, how many died?") == (frozenset({"ministry"}),)
+
+
 def test_a_reply_is_what_is_said_not_who_says_it():
     assert question_source("من هم المصابون بحسب رد الوزارة؟") == question_source("من هم المصابون بحسب الوزارة؟")
 
