@@ -76,14 +76,21 @@ def attribution_words(question: str) -> tuple[str, ...]:
     return (said[0], *(w for w in said[1:] if w in statements or not cores(w).isdisjoint(statements)))
 
 
+@lru_cache(maxsize=16384)
+def _initials(toks: tuple[str, ...]) -> tuple[str, ...]:
+    """Each word's letter in an initialism (``lexicon.initial``), once per sentence."""
+    from .answer.lexicon import initial
+
+    return tuple(initial(w) for w in toks)
+
+
 def _spelled(noun: frozenset[str], toks: tuple[str, ...], starts=None) -> bool:
     """A short source word is the initialism of a run of ``toks`` ("قدم" for "قوات الدفاع المدني"),
     the run beginning at one of ``starts`` (anywhere when None)."""
-    from .answer.lexicon import initialism
-
+    letters = _initials(tuple(toks))
     for core in noun:
         n = len(core)
-        if 2 <= n <= 5 and any(initialism(" ".join(toks[i:i + n])) == core for i in range(len(toks) - n + 1)
+        if 2 <= n <= 5 and any("".join(letters[i:i + n]) == core for i in range(len(toks) - n + 1)
                                if starts is None or i in starts):
             return True
     return False
