@@ -47,6 +47,17 @@ def test_normalisation_never_adds_characters():
     assert len(normalize_arabic(text)) <= len(text)
 
 
+def test_the_one_table_folds_every_character_as_the_rules_do():
+    from assistant.normalize import _CHAR_MAP, _DIACRITICS, _TATWEEL
+
+    def by_rules(text: str) -> str:
+        return _DIACRITICS.sub("", text).replace(_TATWEEL, "").translate(_CHAR_MAP).casefold()
+
+    everything = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
+    assert normalize_arabic(everything) == by_rules(everything)
+    assert normalize_arabic("أَعلنـت الشرطة ٣ «قتلى»") == by_rules("أَعلنـت الشرطة ٣ «قتلى»")
+
+
 def test_tokenize_keeps_words_with_diacritics():
     # bm25s's default regex would drop words carrying harakat; ours must not.
     assert tokenize("شَنَّ إرهابيّو “داعش” هجوماً") == ["شن", "ارهابيو", "داعش", "هجوما"]
