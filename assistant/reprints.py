@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .normalize import normalize_arabic
+from .normalize import FOLD_TABLE, normalize_arabic
 from .records import Hit, Reprint
 
 REPRINT_CONTAINMENT = 0.5
@@ -74,14 +74,41 @@ def _is_word(codes: np.ndarray) -> np.ndarray:
     return word
 
 
+_DELETED = np.uint32(0xFFFFFFFF)  # above every code point
+
+
+@lru_cache(maxsize=1)
+def _fold_table() -> np.ndarray:
+    """``normalize.FOLD_TABLE`` as code points (``_DELETED`` for a character it deletes)."""
+    return np.array([_DELETED if c is None else ord(c) if isinstance(c, str) else c for c in FOLD_TABLE], np.uint32)
+
+
+def _codes(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+
+
+def _normalized(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """``normalize_arabic`` of every text, as one array of code points, and each text's length in it:
+    the table applied to all at once, then one casefold."""
+    codes, table = _codes("".join(texts)), _fold_table()
+    codes = np.where(codes < len(table), table[np.minimum(codes, len(table) - 1)], codes)
+    kept = codes != _DELETED
+    folded = codes[kept].tobytes().decode("utf-32-le", "surrogatepass")
+    lower = folded.casefold()
+    if len(lower) != len(folded):  # a character that casefolds to several ("ß"): text by text
+        normal = [normalize_arabic(t) for t in texts]
+        return _codes("".join(normal)), np.array([len(t) for t in normal], np.intp)
+    owner = np.repeat(np.arange(len(texts)), [len(t) for t in texts])
+    return _codes(lower), np.bincount(owner[kept], minlength=len(texts))
+
+
 def _flat_codes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """What ``shingles`` slices, for every text at once: the normalised texts' code points with each
     run of non-word characters one space and no space at either end (``_NON_WORD.sub(" ", …).strip()``),
     concatenated; and each text's length in it."""
-    norm = [normalize_arabic(t) for t in texts]
-    codes = np.frombuffer("".join(norm).encode("utf-32-le", "surrogatepass"), np.uint32)
-    ends = np.cumsum([len(t) for t in norm])
-    owner = np.repeat(np.arange(len(texts)), np.diff(ends, prepend=0))
+    codes, lengths = _normalized(texts)
+    ends = np.cumsum(lengths)
+    owner = np.repeat(np.arange(len(texts)), lengths)
     word = _is_word(codes)
     at = np.flatnonzero(word)
     # each text's last word character (-1 for none): a non-word run is kept only where a word follows
@@ -102,8 +129,9 @@ def _distinct(values: np.ndarray) -> np.ndarray:
 
 def _ranks(codes: np.ndarray) -> np.ndarray:
     """Each code's rank among the distinct codes, from 1."""
-    if codes.max(initial=0) < 0x10000:  # a table over the BMP: no sort
-        seen = np.zeros(0x10000, np.uint64)
+    top = int(codes.max(initial=0))
+    if top < 0x10000:  # a table up to the highest code: no sort
+        seen = np.zeros(top + 1, np.uint64)
         seen[codes] = 1
         return np.cumsum(seen)[codes]
     return np.searchsorted(_distinct(codes), codes).astype(np.uint64) + np.uint64(1)

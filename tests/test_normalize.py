@@ -83,3 +83,18 @@ def test_article_prefixes_stripped_before_stemming():
     assert strip_article("الا") == "الا"  # too short to be article + stem
     stems = stem_tokens(tokenize("السجن بالسجن والسجن للسجن"))
     assert len(set(stems)) == 1
+
+
+def test_strip_article_takes_the_longest_prefix_that_leaves_two_letters():
+    from assistant.normalize import _ARTICLE_PREFIXES
+
+    def longest_first(token: str) -> str:
+        for prefix in _ARTICLE_PREFIXES:
+            if token.startswith(prefix) and len(token) - len(prefix) >= 2:
+                return token[len(prefix):]
+        return token
+
+    heads = [""] + list(_ARTICLE_PREFIXES) + ["و", "ل", "ا", "ب"]
+    tokens = [h + h2 + tail for h in heads for h2 in heads for tail in ("", "س", "سج", "سجن", "لسجن")]
+    assert [strip_article(t) for t in tokens] == [longest_first(t) for t in tokens]
+    assert strip_article("للسجن") == "سجن" and strip_article("والي") == "والي"
