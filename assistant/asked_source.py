@@ -45,12 +45,16 @@ _ASKING = frozenset({"كم", "ما", "ماذا", "متى", "اين", "كيف", "
 def _attribution(question: str) -> tuple[str, ...]:
     """The words of the clause that names whose account the question wants, from its reporting
     preposition ("بحسب", "according") to the clause's end or the next question word; () when none."""
-    preps, _, _ = _reporting()
+    preps, verbs, statements = _reporting()
     for clause in _CLAUSE_END.split(question):
         toks = [t.casefold() for t in tokenize(clause)]
         for i, t in enumerate(toks):
             if t in preps or not cores(t).isdisjoint(preps):
-                end = next((j for j in range(i + 1, len(toks)) if toks[j] in _ASKING), len(toks))
+                # a question word ends the name once the name has begun ("بحسب ما أعلنت الشرطة" goes on)
+                named = [j for j in range(i + 1, len(toks)) if toks[j] not in STOPWORDS and toks[j] not in verbs
+                         and cores(toks[j]).isdisjoint(statements | verbs)]
+                end = next((j for j in range(named[0] + 1, len(toks)) if toks[j] in _ASKING), len(toks)) \
+                    if named else len(toks)
                 return tuple(toks[i:end])
     return ()
 

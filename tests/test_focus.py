@@ -175,6 +175,7 @@ def test_the_source_ends_with_its_clause():
     expected = question_source("كم قتيلا سقط بحسب الشرطة؟")
     assert question_source("بحسب الشرطة، كم قتيلا سقط؟") == expected  # not "قتيلا سقط" too
     assert question_source("وفق الشرطة كم قتيلا سقط؟") == expected  # the question word ends it
+    assert question_source("كم قتيلا سقط بحسب ما أعلنت الشرطة؟") == expected  # "ما" before the name goes on
     assert question_source("According to the police, how many people died?") == \
         question_source("How many people died, according to the police?") == (frozenset({"police"}),)
     assert question_source("According to the ministry's toll, how many died?") == (frozenset({"ministry"}),)
