@@ -41,20 +41,26 @@ _ASKING = frozenset({"كم", "ما", "ماذا", "متى", "اين", "كيف", "
                      "when", "where", "why"})
 
 
+def _names(word: str) -> bool:
+    """``word`` of an attribution can be part of the source's name: not a function word, a reporting
+    verb or a statement noun ("ما", "أعلنت", "رواية", "the")."""
+    _, verbs, statements = _reporting()
+    return (word not in STOPWORDS and word not in statements and word not in verbs
+            and cores(word).isdisjoint(statements | verbs) and word not in ("to", "the", "of", "s"))
+
+
 @lru_cache(maxsize=4096)
 def _attribution(question: str) -> tuple[str, ...]:
     """The words of the clause that names whose account the question wants, from its reporting
     preposition ("بحسب", "according") to the clause's end or the next question word; () when none."""
-    preps, verbs, statements = _reporting()
+    preps = _reporting()[0]
     for clause in _CLAUSE_END.split(question):
         toks = [t.casefold() for t in tokenize(clause)]
         for i, t in enumerate(toks):
             if t in preps or not cores(t).isdisjoint(preps):
                 # a question word ends the name once the name has begun ("بحسب ما أعلنت الشرطة" goes on)
-                named = [j for j in range(i + 1, len(toks)) if toks[j] not in STOPWORDS and toks[j] not in verbs
-                         and cores(toks[j]).isdisjoint(statements | verbs)]
-                end = next((j for j in range(named[0] + 1, len(toks)) if toks[j] in _ASKING), len(toks)) \
-                    if named else len(toks)
+                begun = next((j for j in range(i + 1, len(toks)) if _names(toks[j])), len(toks))
+                end = next((j for j in range(begun + 1, len(toks)) if toks[j] in _ASKING), len(toks))
                 return tuple(toks[i:end])
     return ()
 
@@ -62,10 +68,7 @@ def _attribution(question: str) -> tuple[str, ...]:
 @lru_cache(maxsize=4096)
 def question_source(question: str, most: int = 4) -> tuple[frozenset[str], ...]:
     """The named source's words (each as its cores), or () when the question names none."""
-    _, verbs, statements = _reporting()
-    named = [w for w in _attribution(question)[1:] if w not in STOPWORDS and w not in statements
-             and w not in verbs and cores(w).isdisjoint(statements | verbs) and w not in ("to", "the", "of", "s")]
-    return tuple(cores(w) for w in named[:most])
+    return tuple(cores(w) for w in [w for w in _attribution(question)[1:] if _names(w)][:most])
 
 
 @lru_cache(maxsize=4096)
@@ -91,7 +94,7 @@ def _initials(toks: tuple[str, ...]) -> tuple[str, ...]:
 def _spelled(noun: frozenset[str], toks: tuple[str, ...], starts=None) -> bool:
     """A short source word is the initialism of a run of ``toks`` ("قدم" for "قوات الدفاع المدني"),
     the run beginning at one of ``starts`` (anywhere when None)."""
-    letters = _initials(tuple(toks))
+    letters = _initials(toks)
     for core in noun:
         n = len(core)
         if 2 <= n <= 5 and any("".join(letters[i:i + n]) == core for i in range(len(toks) - n + 1)

@@ -39,7 +39,8 @@ from assistant.sources import read_documents
 from assistant.store import BuildSettings, build_index, load_index
 
 QUESTION_CACHES = (focus.question_focus, focus.sentence_focus, asked_source.question_source,
-                   asked_source.headline_hold, asked_source.sentence_hold)
+                   asked_source.attribution_words, asked_source._attribution, asked_source.headline_hold,
+                   asked_source.sentence_hold)
 
 
 def evidence(searcher: Searcher, queries) -> str:
