@@ -8,6 +8,8 @@ from .config import DEFAULTS
 from .records import Document, Passage
 
 CHUNKER_VERSION = "chunk-1"
+# What the model reads for a passage (``model_text``): "title-1" puts the document's headline before it.
+PASSAGE_INPUT_VERSION = "title-1"
 
 # A sentence ends after . ! ? ؟ ؛ (and closing quotes) followed by space, or at a paragraph break.
 _END_PUNCT = re.compile(r"[.!?\u061F\u061B\u06D4]+[\"'”’»)\]]*(?=\s)")
@@ -90,3 +92,13 @@ def chunk_document(doc: Document, max_chars: int = DEFAULTS.max_passage_chars,
                                     start=start, end=end, text=doc.text[start:end]))
             i = max(j - overlap, i + 1) if j < len(sentences) else j
     return passages
+
+
+def model_text(text: str, title: str) -> str:
+    """What the embedding model reads for a passage: its document's headline on a line before it,
+    unless the passage begins with it. A passage deep in an article rarely names the event or whose
+    statement it reports; its headline does ("الوزارة: …"). Measured on the dev sets (README
+    "Evidence first"): seeds_qa evidence@1 48 -> 49 of 53, pooled MRR@10 0.967 -> 0.969. The vectors
+    are keyed by this text, so a changed headline re-embeds its passages."""
+    title = title.strip()
+    return text if not title or text.startswith(title) else f"{' '.join(title.split())}\n{text}"

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .chunk import CHUNKER_VERSION
+from .chunk import CHUNKER_VERSION, PASSAGE_INPUT_VERSION
 from .config import DEFAULTS, Config
 from .decode import CLEANER_VERSION
 from .errors import IndexStateError
@@ -71,7 +71,7 @@ def refresh_hint(index_dir: Path) -> str:
 def expected_versions() -> dict:
     """The versions of every stage whose output the index stores; a change means re-indexing."""
     return {"normalizer": NORMALIZER_VERSION, "cleaner": CLEANER_VERSION, "chunker": CHUNKER_VERSION,
-            "sentences": SENTENCES_VERSION}
+            "sentences": SENTENCES_VERSION, "passage_input": PASSAGE_INPUT_VERSION}
 
 
 def current_commit(index_dir: Path) -> Path:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .chunk import chunk_document
+from .chunk import PASSAGE_INPUT_VERSION, chunk_document, model_text
 from .decode import make_document, sha256_text
 from .dense import FLAT_MAX, DenseIndex
 from .embedding.cache import embed_missing
@@ -79,18 +79,21 @@ def prepare(docs: list[Document], embedder, settings, *, reuse: dict | None = No
     """Chunk, embed and analyse ``docs`` (``settings``: store.BuildSettings)."""
     reuse, extra = dict(reuse or {}), extra or {}
     passages = [p for doc in docs for p in chunk_document(doc, settings.max_chars, settings.overlap)]
+    titles = {d.doc_id: d.source.title for d in docs}
+    inputs = [model_text(p.text, titles[p.doc_id]) for p in passages]  # each with its headline
+    plain = [t == p.text for t, p in zip(inputs, passages, strict=True)]
     if settings.sentence_vectors:
         # Passages and sentences in one call: on a cluster one job (each node loads the model once),
         # and the same length-sorted batches there as here. The two calls below find them in ``reuse``.
-        embed_texts([p.text for p in passages] + sentence_texts(passages, docs), embedder, reuse,
-                    show_progress=show_progress)
-    vectors = embed_texts([p.text for p in passages], embedder, reuse, show_progress=show_progress)
+        embed_texts(inputs + sentence_texts(passages, docs, plain), embedder, reuse, show_progress=show_progress)
+    vectors = embed_texts(inputs, embedder, reuse, show_progress=show_progress)
     sentences = None
     if settings.sentence_vectors:
         sentences = SentenceIndex.build(passages, {d.doc_id: d for d in docs}, vectors,
-                                        lambda texts: embed_texts(texts, embedder, reuse, show_progress=show_progress))
-    titles = {d.doc_id: d.source.title for d in docs} if settings.lexical_title else {}
-    tokens = analyze_texts([f"{titles.get(p.doc_id, '')}\n{p.text}" for p in passages], stem=settings.stem,
+                                        lambda texts: embed_texts(texts, embedder, reuse, show_progress=show_progress),
+                                        plain)
+    lexical = titles if settings.lexical_title else {}
+    tokens = analyze_texts([f"{lexical.get(p.doc_id, '')}\n{p.text}" for p in passages], stem=settings.stem,
                            stopwords=settings.stopwords, show_progress=show_progress)
     counts = {d.doc_id: 0 for d in docs}
     for p in passages:
@@ -100,12 +103,12 @@ def prepare(docs: list[Document], embedder, settings, *, reuse: dict | None = No
     return SegmentData(rows, passages, vectors, sentences, Postings.from_tokens(tokens))
 
 
-def sentence_texts(passages: list[Passage], docs: list[Document]) -> list[str]:
-    """The sentences ``SentenceIndex.build`` embeds: those of passages of more than one sentence."""
+def sentence_texts(passages: list[Passage], docs: list[Document], plain: list[bool] | None = None) -> list[str]:
+    """The sentences ``SentenceIndex.build`` embeds (``SentenceIndex.own_rows``)."""
     spans = SentenceIndex.spans_of(passages, {d.doc_id: d for d in docs})
-    counts = np.bincount(spans[:, 0], minlength=len(passages)) if len(spans) else np.zeros(len(passages), int)
+    own = SentenceIndex.own_rows(spans, len(passages), plain)
     text = {d.doc_id: d.text for d in docs}
-    return [text[passages[i].doc_id][a:b] for i, a, b in spans.tolist() if counts[i] > 1]
+    return [text[passages[i].doc_id][a:b] for (i, a, b), mine in zip(spans.tolist(), own, strict=True) if mine]
 
 
 def write_segment(index_dir: Path, data: SegmentData, versions: dict, index_size: int = 0) -> str:
@@ -225,9 +228,12 @@ def read_row(index_dir: Path, name: str, entry: dict) -> dict:
 
 
 def stored_vectors(index_dir: Path, name: str, entry: dict) -> dict[str, np.ndarray]:
-    """{sha256 of text: vector} for one stored document's passages and sentences (to reuse them)."""
+    """{sha256 of the text the model read: vector} for one stored document's passages and sentences
+    (to reuse them). A passage is keyed by ``chunk.model_text`` in a segment whose passages were
+    embedded with their headline, by its text alone in an older one."""
     folder = index_dir / name
     row = read_row(index_dir, name, entry)
+    titled = read_table(index_dir, name).get("versions", {}).get("passage_input") == PASSAGE_INPUT_VERSION
     a, b = entry["rows"]
     vectors = np.load(folder / "vectors.npy", mmap_mode="r")[a:b]
     passages = [Passage(**r) for r in _lines(folder / "passages.jsonl", a, b)] if b > a else []
@@ -238,7 +244,9 @@ def stored_vectors(index_dir: Path, name: str, entry: dict) -> dict[str, np.ndar
         svecs = np.load(folder / SENTENCE_VECTORS, mmap_mode="r")[s0:s1]
         known.update((sha256_text(row["text"][x:y]), np.asarray(v, np.float32)) for (_, x, y), v in zip(spans, svecs,
                                                                                                           strict=True))
-    known.update((sha256_text(p.text), np.asarray(v, np.float32)) for p, v in zip(passages, vectors, strict=True))
+    title = row.get("title", "") if titled else ""
+    known.update((sha256_text(model_text(p.text, title)), np.asarray(v, np.float32))
+                 for p, v in zip(passages, vectors, strict=True))
     return known
 
 

@@ -13,7 +13,7 @@ On disk: ``sentences.npy`` (float16 vectors, one row per sentence, passage by pa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -36,21 +36,29 @@ class SentenceIndex:
                 for a, b in split_sentences(documents[p.doc_id].text, p.start, p.end)]
         return np.asarray(rows, dtype=np.int32).reshape(-1, 3)
 
+    @staticmethod
+    def own_rows(spans: np.ndarray, passages: int, plain: Sequence[bool] | None = None) -> np.ndarray:
+        """Which sentence rows need a vector of their own: all but the sentence that is a whole
+        passage the model read as it is (``plain[i]``: passage ``i``'s vector is of its text alone,
+        not with its headline; all when None); that sentence keeps the passage's vector."""
+        counts = np.bincount(spans[:, 0], minlength=passages) if len(spans) else np.zeros(passages, int)
+        whole = counts[spans[:, 0]] == 1
+        if plain is not None and len(spans):
+            whole &= np.asarray(plain, dtype=bool)[spans[:, 0]]
+        return ~whole
+
     @classmethod
     def build(cls, passages: list[Passage], documents: dict[str, Document], passage_vectors: np.ndarray,
-              embed: Callable[[list[str]], np.ndarray]) -> SentenceIndex:
+              embed: Callable[[list[str]], np.ndarray], plain: Sequence[bool] | None = None) -> SentenceIndex:
         """Embed every sentence with ``embed`` (texts -> unit vectors); a passage that is a single
-        sentence keeps its passage vector (the same text)."""
+        sentence, embedded as it is, keeps its passage vector (the same text; see ``own_rows``)."""
         spans = cls.spans_of(passages, documents)
-        counts = np.bincount(spans[:, 0], minlength=len(passages)) if len(spans) else np.zeros(len(passages), int)
         vectors = np.zeros((len(spans), passage_vectors.shape[1]), dtype=np.float32)
-        todo = []
-        for j, i in enumerate(spans[:, 0]):
-            if counts[i] == 1:
-                vectors[j] = passage_vectors[i]
-            else:
-                todo.append(j)
-        if todo:
+        own = cls.own_rows(spans, len(passages), plain)
+        if len(spans):
+            vectors[~own] = passage_vectors[spans[~own, 0]]
+        todo = np.flatnonzero(own)
+        if len(todo):
             texts = [documents[passages[spans[j][0]].doc_id].text[spans[j][1]:spans[j][2]] for j in todo]
             vectors[todo] = embed(texts)
         return cls(spans, vectors.astype(np.float16), len(passages))

@@ -64,3 +64,12 @@ def test_ids_stable_across_rebuilds():
     a = [p.passage_id for d in read_documents([SEEDS]) for p in chunk_document(d)]
     b = [p.passage_id for d in read_documents([SEEDS]) for p in chunk_document(d)]
     assert a == b and len(set(a)) == len(a)
+
+
+def test_model_text_puts_the_headline_before_a_passage_that_does_not_begin_with_it():
+    from assistant.chunk import model_text
+
+    body = "وقال المتحدث إن 12 شخصاً أصيبوا."
+    assert model_text(body, "الوزارة:  حصيلة\tالحادث") == "الوزارة: حصيلة الحادث\n" + body
+    assert model_text("الوزارة: حصيلة الحادث\n" + body, "الوزارة: حصيلة الحادث") == "الوزارة: حصيلة الحادث\n" + body
+    assert model_text(body, "") == body and model_text(body, "  \n") == body

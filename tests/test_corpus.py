@@ -12,12 +12,14 @@ import pytest
 from click.testing import CliRunner
 from conftest import SEEDS, stored_vectors
 
+from assistant.chunk import model_text
 from assistant.cli import cli
 from assistant.config import Config
 from assistant.corpus import CorpusError, add_paths, list_documents, rebuild, remove_documents
 from assistant.decode import sha256_text
 from assistant.live import LiveSearcher
 from assistant.lock import IndexBusyError, index_lock
+from assistant.manifest import BuildSettings
 from assistant.store import load_index
 
 NEW_TEXT = "أعلنت بلدية القامشلي افتتاح جسر جديد فوق نهر جغجغ بطول مئة وعشرين متراً."
@@ -54,14 +56,16 @@ def corpus(tmp_path):
 
 
 def embedded_texts(loaded, doc_id: str | None = None) -> set[str]:
-    """The distinct texts an index had to embed: its passages, and the sentences of passages that
-    have more than one (a one-sentence passage's vector serves its sentence)."""
+    """The distinct texts an index had to embed: its passages as the model reads them (with their
+    headline, ``chunk.model_text``), and their sentences, but for a passage of one sentence read as
+    it is (its vector serves its sentence)."""
     spans = loaded.sentences.spans
     per_passage = np.bincount(spans[:, 0], minlength=len(loaded.passages))
-    texts = {p.text for p in loaded.passages if doc_id in (None, p.doc_id)}
+    inputs = [model_text(p.text, loaded.source(p.doc_id).title) for p in loaded.passages]
+    texts = {t for t, p in zip(inputs, loaded.passages) if doc_id in (None, p.doc_id)}
     for i, a, b in spans:
         p = loaded.passages[i]
-        if per_passage[i] > 1 and doc_id in (None, p.doc_id):
+        if (per_passage[i] > 1 or inputs[i] != p.text) and doc_id in (None, p.doc_id):
             texts.add(loaded.documents[p.doc_id].text[a:b])
     return texts
 
@@ -100,7 +104,8 @@ def test_changed_file_replaces_its_passages_only_new_text_embedded(index, corpus
     loaded = load_index(index)
     mine = [p for p in loaded.passages if p.doc_id == "001_913eb68b16421ab7"]
     assert len(mine) == len(old_passages) + 1 and NEW_TEXT in mine[-1].text
-    assert NEW_TEXT in embedder.seen[0] and all(t in mine[-1].text for t in embedder.seen)  # only the new text
+    read = model_text(mine[-1].text, loaded.source(mine[-1].doc_id).title)  # the new passage, with its headline
+    assert NEW_TEXT in embedder.seen[0] and all(t in read for t in embedder.seen)  # only the new text
     assert len(loaded.documents) == 5
     assert loaded.documents["001_913eb68b16421ab7"].text == path.read_text("utf-8")
     for p, v in zip(loaded.passages, stored_vectors(loaded), strict=True):  # unchanged vectors reused as-is
@@ -371,3 +376,47 @@ def test_folder_holding_the_index_does_not_read_the_index(tmp_path):
     (idx / "uploads" / "up.txt").write_text(NEW_TEXT, "utf-8")
     report = add_paths(idx, [work], no_model)
     assert (len(report.unchanged), report.added, report.skipped, report.duplicates) == (5, (), (), ())
+
+
+def test_passages_are_embedded_with_their_headline_and_a_one_sentence_one_keeps_a_plain_sentence(tmp_path):
+    from assistant.embedding.embedder import FakeEmbedder
+
+    src = tmp_path / "docs"
+    src.mkdir()
+    (src / "a.md").write_text("# الوزارة: افتتاح جسر جديد\n\n" + NEW_TEXT + "\n\nوقال المحافظ إن العمل استمر عامين.\n",
+                              "utf-8")
+    embedder = Counting()
+    add_paths(tmp_path / "index", [src], lambda: embedder, settings=BuildSettings(max_chars=60, overlap=0))
+    loaded, fake = load_index(tmp_path / "index"), FakeEmbedder()
+    title = loaded.source(loaded.passages[0].doc_id).title
+    assert title == "الوزارة: افتتاح جسر جديد"
+    rows = [i for i, p in enumerate(loaded.passages) if not p.text.startswith(title)]
+    assert rows and all(f"{title}\n{loaded.passages[i].text}" in embedder.seen for i in rows)
+    vectors = stored_vectors(loaded)
+    for i in rows:  # the stored vector is the headlined text's; the sentence vector the sentence's own
+        p = loaded.passages[i]
+        assert np.allclose(vectors[i], fake.embed_documents([f"{title}\n{p.text}"])[0], atol=1e-3)
+        a, b = int(loaded.sentences.ptr[i]), int(loaded.sentences.ptr[i + 1])
+        if b - a == 1:
+            assert np.allclose(loaded.sentences.vectors[a], fake.embed_documents([p.text])[0], atol=1e-3)
+
+
+def test_an_index_embedded_without_headlines_reuses_only_the_vectors_of_the_same_text(index, corpus):
+    """A segment from before headlines (no "passage_input" version) holds vectors of the passages'
+    text alone: a change that rewrites the stale index reuses those only where the model reads the
+    same text now, and embeds the headlined passages again."""
+    for table in index.glob("seg-*/segment.json"):
+        meta = json.loads(table.read_text("utf-8"))
+        del meta["versions"]["passage_input"]
+        table.write_text(json.dumps(meta), "utf-8")
+    (corpus / "new.txt").write_text(NEW_TEXT + "\n", "utf-8")
+    embedder = Counting()
+    add_paths(index, [corpus], lambda: embedder)
+    loaded = load_index(index)
+    inputs = {p.doc_id: [] for p in loaded.passages}
+    for p in loaded.passages:
+        inputs[p.doc_id].append(model_text(p.text, loaded.source(p.doc_id).title))
+    old = [t for doc, texts in inputs.items() if not doc.startswith("new") for t in texts]
+    headlined = [t for t in old if not any(t == p.text for p in loaded.passages)]
+    assert headlined and set(headlined) <= set(embedder.seen)  # made without the headline: embedded again
+    assert not set(old) - set(headlined) & set(embedder.seen)  # the same text: reused

@@ -107,7 +107,7 @@ def test_ray_build_is_byte_identical_to_the_local_one_and_uses_both_nodes(cluste
     remote = _assistant("build", "--source", str(SEEDS), "--index", str(tmp_path / "ray"), "--ray", cluster, **SMALL)
     assert remote.returncode == 0, remote.stderr
     assert remote.stdout == local.stdout.replace(str(tmp_path / "local"), str(tmp_path / "ray"))
-    assert _ray_line(remote.stderr).startswith("ray: 145 texts embedded on 2 nodes, 0 resumed")
+    assert _ray_line(remote.stderr).startswith("ray: 146 texts embedded on 2 nodes, 0 resumed")
     assert _segment_files(tmp_path / "ray") == _segment_files(tmp_path / "local")  # vectors, passages, BM25
     assert not (tmp_path / "ray" / ".embed-checkpoints").exists()  # dropped after the commit
 
@@ -141,7 +141,7 @@ def test_a_rerun_after_the_driver_is_killed_embeds_only_the_rest(cluster, tmp_pa
     rerun = _assistant(*args, **SMALL)
     assert rerun.returncode == 0, rerun.stderr
     embedded, resumed = _counts(_ray_line(rerun.stderr))
-    assert resumed in (23, 24) and embedded + resumed == 145  # three blocks of 8 (or 7) texts were kept
+    assert resumed in (23, 24) and embedded + resumed == 146  # three blocks of 8 (or 7) texts were kept
     assert _assistant("build", "--source", str(SEEDS), "--index", str(tmp_path / "local")).returncode == 0
     assert _segment_files(index) == _segment_files(tmp_path / "local")
 

@@ -72,7 +72,9 @@ def test_run_eval_with_fake_embedder_scores_and_caches(fake_embedder, tmp_path):
     cache = EmbeddingCache.for_embedder(fake_embedder, tmp_path / "cache")
     run = run_eval("tiny", [corpus], load_queries(queries), fake_embedder, cache=cache, ks=(1, 2))
     assert (run.documents, run.passages, run.questions) == (3, 3, 3)
-    assert run.embedded_texts == 3 and run.embedded_queries == 3
+    # three passages, and the one sentence of "bread": the model read that passage with its headline
+    # ("الخبز" before it, chunk.model_text), so its sentence needs a vector of its own
+    assert run.embedded_texts == 4 and run.embedded_queries == 3
     # gold ranks 1, 2 and none: top-1 1/3, top-2 2/3, MRR (1 + 1/2 + 0)/3, nDCG (1 + 1/log2(3) + 0)/3;
     # the answer strings sit in the gold passages, so answer top-k follows the same ranks
     by_method = {m.method: m.scores for m in run.methods}

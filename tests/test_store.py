@@ -32,7 +32,7 @@ def test_manifest_records_versions_model_and_documents(built):
     m = json.loads(_manifest_path(built).read_text("utf-8"))
     assert m["format_version"] == 2
     assert m["model"] == {"id": "fake-trigram", "weights_hash": "fake0001", "dim": 64}
-    assert set(m["versions"]) == {"normalizer", "cleaner", "chunker", "sentences"}
+    assert set(m["versions"]) == {"normalizer", "cleaner", "chunker", "sentences", "passage_input"}
     table = json.loads((_segment(built) / "segment.json").read_text("utf-8"))
     assert table["versions"] == m["versions"]
     assert m["counts"]["documents"] == 5 and m["counts"]["passages"] == sum(
