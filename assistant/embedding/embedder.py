@@ -62,6 +62,8 @@ def unit_rows(vecs: np.ndarray, dim: int) -> np.ndarray:
 def length_sorted(texts: list[str], batch_size: int, forward, show_progress: bool = False) -> np.ndarray:
     """``forward`` (a batch of texts -> float32 rows) over batches of similar length, longest first,
     so little padding is computed; rows come back in the order of ``texts``."""
+    if len(texts) <= batch_size and not show_progress:  # one call (a single question): no sorting, no bar
+        return forward(list(texts)) if texts else np.zeros((0, 0), np.float32)
     from tqdm.auto import tqdm
 
     order = np.argsort([-len(t) for t in texts], kind="stable")

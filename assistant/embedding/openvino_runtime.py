@@ -270,7 +270,7 @@ class OpenVINOEncoder:
         """Unnormalised float32 vectors; GraphError when OpenVINO fails."""
         try:
             with self._lock:
-                out = self.request.infer({0: embeds, 1: mask})
+                out = self.request.infer({0: embeds, 1: mask}, share_inputs=True)  # no copy of the inputs
         except RuntimeError as exc:
             raise GraphError(f"OpenVINO failed: {str(exc).splitlines()[0]}") from exc
         return np.array(out[0], dtype=np.float32)
