@@ -235,11 +235,11 @@ def test_auto_precision_follows_an_explicit_runtime_or_precision(monkeypatch):
     assert cpu.resolve_model_options("auto", "auto") == ("fp32", "torch")
 
 
-def test_openvino_int8_keeps_the_narrowing_layers_and_the_heads_in_fp16():
+def test_openvino_int8_keeps_the_dense_heads_in_fp16():
     import openvino as ov
     import openvino.opset13 as ops
 
-    from assistant.embedding.openvino_runtime import fp16_layers
+    from assistant.embedding.openvino_int8 import head_layers
 
     def linear(h, out: int, inp: int, name: str):
         product = ops.matmul(h, ops.constant(np.ones((out, inp), np.float32)), False, True)
@@ -248,11 +248,57 @@ def test_openvino_int8_keeps_the_narrowing_layers_and_the_heads_in_fp16():
 
     x = ops.parameter([1, 8], np.float32)
     h = linear(x, 16, 8, "widening")  # like gate/up
-    h = linear(h, 16, 16, "square")  # like q/o
-    h = linear(h, 8, 16, "narrowing")  # like k/v and down
+    h = linear(h, 8, 16, "narrowing")  # like down
     h = linear(h, 32, 8, "head1")
     h = linear(h, 8, 32, "head2")
-    assert fp16_layers(ov.Model([h], [x])) == ["head1", "head2", "narrowing"]
+    assert head_layers(ov.Model([h], [x])) == ["head1", "head2"]
+
+
+def test_the_int8_model_is_keyed_by_its_scheme_nncf_and_calibration(tmp_path, monkeypatch):
+    from importlib.metadata import version
+
+    from assistant.embedding import openvino_runtime as ovr
+
+    tag = ovr.int8_tag()
+    assert tag.startswith(f"{ovr.INT8_VERSION}-nncf{version('nncf')}-")
+    assert ovr.Artifacts.at(tmp_path, "h").int8.name == f"h-{ovr.converter_tag()}.int8-{tag}.xml"
+    other = tmp_path / "calibration.jsonl"
+    other.write_text(ovr.CALIBRATION.read_text(encoding="utf-8") + '{"kind": "query", "text": "سؤال"}\n',
+                     encoding="utf-8")
+    monkeypatch.setattr(ovr, "CALIBRATION", other)  # other texts: other activation ranges, another model
+    assert ovr.int8_tag() != tag
+    monkeypatch.setattr(ovr, "INT8_VERSION", "s0")
+    assert ovr.int8_tag().startswith("s0-")
+
+
+def test_the_calibration_texts_are_general_arabic_and_not_the_evaluation_questions():
+    import json
+
+    from assistant.embedding.openvino_runtime import CALIBRATION
+    from assistant.evaluate import EVIDENCE_SET, find_eval_dir, load_evidence_queries
+
+    rows = [json.loads(line) for line in CALIBRATION.read_text(encoding="utf-8").splitlines()]
+    kinds = [r["kind"] for r in rows]
+    assert set(kinds) == {"query", "document"} and kinds.count("query") >= 100 and kinds.count("document") >= 50
+    assert all(any("\u0600" <= c <= "\u06ff" for c in r["text"]) for r in rows)
+    folder = find_eval_dir()
+    if (folder / EVIDENCE_SET / "queries.jsonl").is_file():  # seeds_qa is what the int8 model is judged by
+        judged = {q.text for q in load_evidence_queries(folder / EVIDENCE_SET / "queries.jsonl")}
+        assert not judged & {r["text"] for r in rows}
+
+
+def test_a_single_text_is_one_forward_call_in_order():
+    calls = []
+
+    def forward(batch):
+        calls.append(list(batch))
+        return np.array([[len(t), 1.0] for t in batch], np.float32)
+
+    out = embed.length_sorted(["a", "ccc", "bb"], 8, forward)
+    assert calls == [["a", "ccc", "bb"]] and out[:, 0].tolist() == [1, 3, 2]
+    calls.clear()
+    out = embed.length_sorted(["a", "ccc", "bb"], 2, forward)  # more than a batch: longest first
+    assert calls == [["ccc", "bb"], ["a"]] and out[:, 0].tolist() == [1, 3, 2]
 
 
 def test_auto_falls_back_from_openvino_int8_to_openvino_bf16(monkeypatch):
@@ -267,7 +313,7 @@ def test_auto_falls_back_from_openvino_int8_to_openvino_bf16(monkeypatch):
     def fake_openvino(model_path, *, precision, **options):
         tried.append(precision)
         if precision == "int8":
-            raise GraphError("cannot compress the weights")
+            raise GraphError("cannot quantise the model")
         return f"openvino {precision}"
 
     monkeypatch.setattr(embed, "OpenVINOEmbedder", fake_openvino)

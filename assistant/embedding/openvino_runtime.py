@@ -13,12 +13,9 @@ that its presence means the set is complete:
   and the attention mask, any batch of 2..2048 tokens (fp16 weights, ~210 MB);
 - ``<key>.tokens.npy``: the token table (262k × 768, fp16), memory-mapped, so a question reads only
   its own rows;
-- ``<key>.int8-<INT8_VERSION>.xml/.bin`` (for ``precision=int8``, written once by ``compress_weights``):
-  the same model with int8 weights (nncf, per output channel, asymmetric) in the layers that do not
-  narrow their input: the query, output, gate and up projections. OpenVINO reads fewer bytes per
-  question and quantises their activations on the fly. The narrowing ones (key/value, the MLP's down
-  projection, whose inputs carry outliers) and the Dense heads keep fp16: with every layer in int8,
-  seeds_qa evidence@1 fell from 0.792 to 0.774 (one question of 53); this way it holds;
+- ``<key>.int8-<int8_tag>.xml/.bin`` (for ``precision=int8``, written once by
+  ``openvino_int8.quantize``): the same model in int8, weights and activations (nncf's post-training
+  quantisation on shipped Arabic calibration texts); the matrix products then run int8 kernels;
 - ``<key>.json``: the token scale, prompts, padding and length the model's sentence-transformers
   configuration uses. Tokenisation is the model folder's ``tokenizer.json`` through ``tokenizers``;
   the conversion checks that it gives sentence-transformers' token ids, and that OpenVINO's vectors
@@ -48,9 +45,9 @@ log = logging.getLogger(__name__)
 VERSION = "ov2"  # bump when the converted module or the artifacts change
 MIN_TOKENS, MAX_TOKENS = 2, 2048
 MIN_COSINE = 0.999  # the converted model must give the PyTorch vector for the probe texts
-MIN_COSINE_INT8 = 0.995  # int8 weights move vectors by ~1e-3
-INT8_VERSION = "n1"  # bump when the choice of int8 layers changes (n1: the non-narrowing linears)
-NNCF_INSTALL = "pip install nncf"
+MIN_COSINE_INT8 = 0.98  # int8 weights and activations move a vector by ~0.5% (1.5% for a one-letter text)
+INT8_VERSION = "s1"  # bump when the int8 scheme changes (s1: nncf.quantize, SmoothQuant, Dense heads fp16)
+CALIBRATION = Path(__file__).with_name("calibration_ar.jsonl")  # the int8 model's activation ranges
 PROBE = ["task: search result | query: كم عدد الأشخاص الذين حضروا الاجتماع في المدينة يوم الخميس؟",
          "title: none | text: قال المتحدث إن الاجتماع عقد في المدينة بحضور مئات الأشخاص.", "x"]
 
@@ -63,8 +60,8 @@ class Artifacts:
 
     @property
     def int8(self) -> Path:
-        """The model with int8 weights (``compress_weights``), beside the fp16 one."""
-        return self.xml.with_name(self.xml.name.removesuffix(".xml") + f".int8-{INT8_VERSION}.xml")
+        """The model in int8 (``openvino_int8.quantize``), beside the fp16 one."""
+        return self.xml.with_name(self.xml.name.removesuffix(".xml") + f".int8-{int8_tag()}.xml")
 
     @classmethod
     def at(cls, cache_dir: Path, weights_hash: str) -> Artifacts:
@@ -95,6 +92,20 @@ def converter_tag() -> str:
     except PackageNotFoundError:  # an OpenVINO-only install runs artifacts converted elsewhere
         torch_version = "none"
     return f"openvino{version('openvino')}-torch{torch_version}-{VERSION}"
+
+
+def int8_tag() -> str:
+    """What makes the int8 model besides the fp16 one: the scheme (INT8_VERSION), nncf's version and
+    the calibration texts (their hash)."""
+    import hashlib
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        nncf_version = version("nncf")
+    except PackageNotFoundError:  # an int8 model made elsewhere can still run here
+        nncf_version = "none"
+    calibration = hashlib.sha256(CALIBRATION.read_bytes()).hexdigest()[:8]
+    return f"{INT8_VERSION}-nncf{nncf_version}-{calibration}"
 
 
 def load_tokenizer(folder: Path, meta: dict):
@@ -154,12 +165,12 @@ def convert(model, folder: Path, artifacts: Artifacts) -> float:
                                           strict=False)
             ov.save_model(ov.convert_model(program), str(tmp), compress_to_fp16=True)
         np.save(tmp_tokens, table.weight.detach().float().numpy().astype(np.float16), allow_pickle=False)
-        got = OpenVINOEncoder(tmp, "fp32").infer(_lookup(np.load(tmp_tokens, mmap_mode="r"), ids, meta), mask)
+        got = OpenVINOEncoder(tmp, "fp32").infer(lookup(np.load(tmp_tokens, mmap_mode="r"), ids, meta), mask)
     except Exception as exc:  # export and conversion raise many kinds; all mean "stay on PyTorch"
         for leftover in (tmp, tmp.with_suffix(".bin"), tmp_tokens):
             leftover.unlink(missing_ok=True)
         raise GraphError(f"cannot convert the model for OpenVINO: {type(exc).__name__}: {str(exc)[:300]}") from exc
-    cosine = float(np.min(np.sum(_unit(reference) * _unit(got), axis=1)))
+    cosine = float(np.min(np.sum(unit(reference) * unit(got), axis=1)))
     meta["cosine_to_pytorch"] = round(cosine, 6)
     if cosine < MIN_COSINE:
         for leftover in (tmp, tmp.with_suffix(".bin"), tmp_tokens):
@@ -174,79 +185,19 @@ def convert(model, folder: Path, artifacts: Artifacts) -> float:
     return time.perf_counter() - t0
 
 
-def _lookup(table: np.ndarray, ids: np.ndarray, meta: dict) -> np.ndarray:
+def lookup(table: np.ndarray, ids: np.ndarray, meta: dict) -> np.ndarray:
     """Token vectors as the model's (scaled) embedding layer gives them, float32."""
     return table[ids].astype(np.float32) * np.float32(meta["embed_scale"])
 
 
-def _unit(vecs: np.ndarray) -> np.ndarray:
+def unit(vecs: np.ndarray) -> np.ndarray:
     return vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
-
-
-def compress_weights(folder: Path, artifacts: Artifacts) -> float:
-    """Write ``artifacts.int8``: the converted model with int8 weights, checked against the fp16 one
-    on the probe texts (cosine ≥ MIN_COSINE_INT8); seconds taken."""
-    try:
-        import nncf
-    except ImportError as exc:
-        raise GraphError(f"int8 weights for OpenVINO need nncf: {NNCF_INSTALL}") from exc
-    import openvino as ov
-
-    t0 = time.perf_counter()
-    tmp = artifacts.int8.with_name(f".{os.getpid()}-{artifacts.int8.name}")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            model = ov.Core().read_model(str(artifacts.xml))
-            keep = nncf.IgnoredScope(names=fp16_layers(model), validate=False)
-            model = nncf.compress_weights(model, mode=nncf.CompressWeightsMode.INT8_ASYM, ignored_scope=keep)
-            ov.save_model(model, str(tmp), compress_to_fp16=False)
-        meta = json.loads(artifacts.meta.read_text(encoding="utf-8"))
-        ids, mask = token_batch(load_tokenizer(folder, meta), PROBE)
-        embeds = _lookup(np.load(artifacts.tokens, mmap_mode="r"), ids, meta)
-        reference = OpenVINOEncoder(artifacts.xml, "fp32").infer(embeds, mask)
-        got = OpenVINOEncoder(tmp, "fp32").infer(embeds, mask)
-        cosine = float(np.min(np.sum(_unit(reference) * _unit(got), axis=1)))
-        if cosine < MIN_COSINE_INT8:
-            raise GraphError(f"int8 weights move the vectors too far (cosine {cosine:.4f})")
-    except Exception as exc:  # nncf and OpenVINO raise many kinds; all mean "no int8 weights"
-        for leftover in (tmp, tmp.with_suffix(".bin")):
-            leftover.unlink(missing_ok=True)
-        if isinstance(exc, GraphError):
-            raise
-        raise GraphError(f"cannot compress the weights: {type(exc).__name__}: {str(exc)[:300]}") from exc
-    os.replace(tmp.with_suffix(".bin"), artifacts.int8.with_suffix(".bin"))
-    os.replace(tmp, artifacts.int8)  # last: its presence means the pair is complete
-    return time.perf_counter() - t0
-
-
-def fp16_layers(model) -> list[str]:
-    """The matrix products that keep fp16 weights: those whose weight narrows its input (out < in:
-    key/value and down projections, the last Dense) and the two Dense heads (the last two)."""
-    products = [op for op in model.get_ordered_ops() if op.get_type_name() == "MatMul"]
-    keep = {op.get_friendly_name() for op in products[-2:]}
-    for op in products:
-        shape = _weight_shape(op)
-        if shape is not None and shape[0] < shape[1]:
-            keep.add(op.get_friendly_name())
-    return sorted(keep)
-
-
-def _weight_shape(op) -> tuple[int, ...] | None:
-    """(out, in) of a MatMul's constant weight, through its decompression ops; None for two activations."""
-    node = op.input(1).get_source_output().get_node()
-    while node.get_type_name() != "Constant":
-        if node.get_input_size() == 0:
-            return None
-        node = node.input(0).get_source_output().get_node()
-    shape = tuple(node.get_output_shape(0))
-    return shape if len(shape) == 2 else None
 
 
 class OpenVINOEncoder:
     """The compiled OpenVINO model: ``infer(token vectors, mask)`` for any batch. ``precision`` is
-    the arithmetic: fp32, bf16, or int8 (a model with int8 weights, run in bf16 where the CPU has it,
-    activations quantised on the fly)."""
+    the arithmetic: fp32, bf16, or int8 (the int8 model: its matrix products in int8, the rest in
+    bf16 where the CPU has it)."""
 
     def __init__(self, path: Path, precision: str, threads: int = 0):
         import openvino as ov
@@ -296,7 +247,7 @@ class OpenVINOModel:
         if ids.shape[1] < MIN_TOKENS:  # never for this model's prompts; padding keeps the graph's range
             ids = np.pad(ids, ((0, 0), (0, MIN_TOKENS - ids.shape[1])), constant_values=self.meta["pad_id"])
             mask = np.pad(mask, ((0, 0), (0, MIN_TOKENS - mask.shape[1])))
-        return self.encoder.infer(_lookup(self.table, ids, self.meta), mask)
+        return self.encoder.infer(lookup(self.table, ids, self.meta), mask)
 
 
 def convert_in_subprocess(folder: Path, artifacts: Artifacts, int8: bool = False, timeout: float = 1800) -> None:
