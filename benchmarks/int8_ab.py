@@ -7,7 +7,8 @@ Usage: .venv/bin/python benchmarks/int8_ab.py --index DIR --before OLD.xml [--qu
 vectors it holds. Prints, per variant: the server-path question p50/p95 (``Searcher.search``), where
 its time goes (tokenising and token lookup, OpenVINO's inference, the rest of the embedding call, and
 the search after the embedding: dense + BM25 + fusion + evidence re-ranking + reprint folding), and
-passages/s against the plain sentence-transformers fp32 baseline of the same run.
+passages/s against the plain sentence-transformers fp32 baseline of the same run; then the default
+alone in the process (what a server holds), questions back to back and 0.2 s apart.
 """
 
 from __future__ import annotations
@@ -101,6 +102,22 @@ def main() -> None:
               f"{p['tokenise + lookup']:.2f} | {p['inference']:.1f} | {rest:.2f} | {p['search after embedding']:.1f} | "
               f"{median(rates[name]):.2f} ({median(rates[name]) / base:.2f}x) |")
     print(f"| baseline: sentence-transformers fp32 | | | | | | {base:.2f} (1.00x) |")
+    # The server holds one model: the default alone, questions back to back and 0.2 s apart (an idle
+    # moment between users), so no other model's work sits between two of its questions.
+    del searchers, variants, before
+    import gc
+
+    gc.collect()
+    searcher = Searcher(index, after)
+    alone: dict[str, list[float]] = {"back to back": [], "0.2 s apart": []}
+    for r in range(2):
+        for q in questions:
+            for how, pause in (("back to back", 0.0), ("0.2 s apart", 0.2)):
+                time.sleep(pause)
+                alone[how].append(timed(searcher.search, q + " " + "!" * (r + 1) + how[0], 5)[0] * 1000)
+    for how, ms in alone.items():
+        print(f"the default alone in the process, {how}: question p50 {median(ms):.1f} ms, "
+              f"p95 {percentile(ms, 0.95):.1f}")
     print(f"\nmachine at the end: {machine()}")
 
 
