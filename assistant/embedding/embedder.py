@@ -288,7 +288,11 @@ class OpenVINOEmbedder:
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         prompt = self.ov.prompts.get("query", "")
-        return embed_missing(texts, self.cache, lambda todo: self._encode(todo, prompt), self.dim, key=str)
+
+        def encode(todo: list[str]) -> np.ndarray:  # unpadded: a question gets its vector alone or in a batch
+            return unit_rows(self.ov.encode_unpadded([prompt + t for t in todo], self.batch_size), self.dim)
+
+        return embed_missing(texts, self.cache, encode, self.dim, key=str)
 
     def embed_documents(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
         if not texts:
