@@ -103,12 +103,12 @@ def resolve_runtime(runtime: str, precision: str) -> str:
 
 def resolve_model_options(precision: str, runtime: str) -> tuple[str, str]:
     """(precision, runtime) actually used, what ``make_embedder`` builds. ``auto`` picks per CPU class
-    what bench_perf measured to pay at unchanged quality: on AVX512-BF16 with OpenVINO, its int8 model
-    (weights and activations, ``openvino_int8``: documents ~2x faster than int8 weights alone; pooled
-    MRR@10 within 0.3 points of fp32, seeds_qa evidence@1 as fp32), elsewhere ``resolve_precision``
-    and ``resolve_runtime``. On AVX2, PyTorch's int8 lost seeds_qa evidence@1 with the layers that
-    carry the work quantised, and bought nothing with only the layers that keep quality (README
-    *Performance*), so it is not picked there."""
+    what bench_perf measured to pay at unchanged quality: on AVX512-BF16 with OpenVINO, its int8
+    model (weights and activations, ``openvino_int8``: documents 1.3-1.6x as fast as int8 weights
+    alone, questions 0.88-0.90x their time; pooled MRR@10 within 0.4 points of fp32, seeds_qa
+    evidence@1 as fp32), elsewhere ``resolve_precision`` and ``resolve_runtime``. On AVX2, PyTorch's
+    int8 lost seeds_qa evidence@1 with the layers that carry the work quantised, and bought nothing
+    with only the layers that keep quality (README *Performance*), so it is not picked there."""
     chosen = resolve_precision(precision)
     engine = resolve_runtime(runtime, chosen)
     if precision == "auto" and engine == "openvino" and cpu_class() == "avx512-bf16" and nncf_available():

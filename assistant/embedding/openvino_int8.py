@@ -2,10 +2,10 @@
 by nncf's post-training quantisation, beside the fp16 model (``Artifacts.int8``).
 
 Why: on a CPU with AVX512-VNNI (or AMX) OpenVINO then runs the matrix products in int8, which
-``bench_perf.py`` measured to embed passages about twice as fast as int8 weights alone (those only
-halve the bytes read; the products stay bf16). Quality, measured against fp32 on the full sets
-(README *Performance*): pooled MRR@10 hybrid 0.961 vs 0.963, dense 0.945 vs 0.948; seeds_qa
-evidence@1 0.849 as fp32.
+``benchmarks/int8_ab.py`` measured to embed passages 1.3-1.6x as fast as int8 weights alone (those
+only halve the bytes read; the products stay bf16), a question in 0.88-0.90x the time. Quality,
+measured against fp32 on the full sets (README *Performance*): pooled MRR@10 hybrid 0.961 vs 0.963,
+dense 0.944 vs 0.948; seeds_qa evidence@1 0.849 as fp32.
 
 How: the activation ranges come from ``calibration_ar.jsonl``, 200 general Arabic texts shipped with
 the package (120 questions and 80 passages of the xquad_ar / tydiqa_goldp_ar Wikipedia material, none
