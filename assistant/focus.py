@@ -115,9 +115,21 @@ def question_focus(question: str) -> Focus:
                 j += 1
         asked = frozenset(c for w in low for c in cores(w))
         if j < len(low) and low[j] not in STOPWORDS and not _DIGITS.match(low[j]):
-            return Focus(cores(low[j]), count, asked, synonyms(low[j]))
+            return Focus(_noun_cores(low[j]), count, asked, synonyms(low[j]))
         return Focus(frozenset(), count, asked) if count else NO_FOCUS
     return NO_FOCUS
+
+
+def _noun_cores(word: str) -> frozenset[str]:
+    """The focus noun's cores, and for a dual its singular's ("أي قريتين" is answered by "قريتي …" or
+    "قرية …"; "موقعين" by "موقع")."""
+    found = set(cores(word))
+    for core in cores(word):
+        for ending in _DUAL:
+            if core.endswith(ending) and len(core) - len(ending) >= 3:
+                found.add(core[:-len(ending)])
+                break
+    return frozenset(found)
 
 
 SYNONYM_TABLES = ("thing", "unit")
@@ -151,6 +163,17 @@ def _is_number(word: str, noun: frozenset[str]) -> bool:
             and not any(c.endswith(_DUAL) for c in noun))
 
 
+# a preposition or conjunction fused to the article opens another phrase: "الدعم للهجوم" (support *for*
+# the attack) or "الدعم والتدريب" (support *and* training) does not say which support
+_PHRASE_OPENERS = tuple(p for p in _ARTICLE if p != "ال")
+
+
+def _qualifies(word: str) -> bool:
+    """``word``, right after the focus noun, can name which one: a modifier or a name, not a function
+    word or the start of a prepositional or coordinated phrase."""
+    return word not in STOPWORDS and not word.startswith(_PHRASE_OPENERS)
+
+
 @lru_cache(maxsize=16384)  # the same top passages come back question after question
 def words(sentence: str) -> tuple[str, ...]:
     """The folded words of a sentence (``normalize.tokenize``), cached apart from any question."""
@@ -169,7 +192,7 @@ def sentence_focus(focus: Focus, sentence: str, window: int = 3) -> float:
             dated = any(_DIGITS.match(t) or not cores(t).isdisjoint(CALENDAR) for t in toks)
             return 1.0 if dated else 0.5 if nouns else 0.0
         # the noun with a word the question does not have after it: the slot filled ("وكالة رويترز")
-        filled = any(i + 1 < len(toks) and toks[i + 1] not in STOPWORDS and cores(toks[i + 1]).isdisjoint(focus.asked)
+        filled = any(i + 1 < len(toks) and _qualifies(toks[i + 1]) and cores(toks[i + 1]).isdisjoint(focus.asked)
                      for i in nouns)
         return 1.0 if filled else 0.5 if nouns else 0.0
     numbers = [i for i, t in enumerate(toks) if _is_number(t, focus.noun)]

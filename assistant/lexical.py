@@ -149,6 +149,10 @@ class LexicalIndex:
         self.positions = positions
         self.alive = [pos >= 0 for pos in positions]
         self.whole = [bool(a.all()) for a in self.alive]
+        # a part whose rows are index rows first..first+n-1 (no deletions in it): a row's index row is
+        # an addition, not a read from a million-long array
+        self.first = [int(pos[0]) if len(pos) and np.array_equal(pos, np.arange(pos[0], pos[0] + len(pos)))
+                      else None for pos in positions]
         self._recent: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._guard = threading.Lock()
         self._size = sum(int(a.sum()) for a in self.alive)
@@ -188,7 +192,9 @@ class LexicalIndex:
         for i, rows, tfs in held:
             tf = tfs.astype(np.float32)
             bm25.append((idf * (tf / (self.norms[i][rows] + tf))).astype(np.float32))
-        found = (cat([self.positions[i][rows] for i, rows, _ in held], np.int64), cat(bm25, np.float32))
+        at = [rows + np.int64(self.first[i]) if self.first[i] is not None else self.positions[i][rows]
+              for i, rows, _ in held]
+        found = (cat(at, np.int64), cat(bm25, np.float32))
         with self._guard:  # searches run in several threads (the UI)
             self._recent[term] = found
             while len(self._recent) > RECENT_TERMS:

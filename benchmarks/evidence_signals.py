@@ -39,7 +39,8 @@ from assistant.sources import read_documents
 from assistant.store import BuildSettings, build_index, load_index
 
 QUESTION_CACHES = (focus.question_focus, focus.sentence_focus, asked_source.question_source,
-                   asked_source.headline_hold, asked_source.sentence_hold)
+                   asked_source.attribution_words, asked_source._attribution, asked_source.headline_hold,
+                   asked_source.sentence_hold)
 
 
 def evidence(searcher: Searcher, queries) -> str:
@@ -69,8 +70,8 @@ def search_ms(searcher: Searcher, texts: list[str], signals: bool) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--weights", nargs="*", default=["0,0", "0.12,0", "0,0.1", "0.08,0.1", "0.12,0.1", "0.15,0.1",
-                                                     "0.2,0.1"], help="focus,source weight pairs")
+    ap.add_argument("--weights", nargs="*", default=["0,0", "0.12,0", "0,0.15", "0.12,0.1", "0.1,0.15", "0.12,0.15",
+                                                     "0.15,0.15", "0.12,0.2"], help="focus,source weight pairs")
     args = ap.parse_args()
     config = Config.from_env()
     defaults = search_module.FOCUS_WEIGHT, search_module.SOURCE_WEIGHT

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 import assistant.search as search_module
-from assistant.asked_source import headline_hold, question_source, sentence_hold
+from assistant.asked_source import attribution_words, headline_hold, question_source, sentence_hold
 from assistant.decode import make_document
 from assistant.embedding.embedder import FakeEmbedder
 from assistant.focus import NO_FOCUS, question_focus, sentence_focus
@@ -154,6 +154,60 @@ def test_a_counted_noun_finds_what_the_vocabulary_says_it_names():
     assert focus.count and "=محاور" in focus.forms
     assert sentence_focus(focus, "وهاجم المسلحون البلدة من ثلاثة محاور.") == 1.0
     assert sentence_focus(question_focus("كم محطة أغلقت؟"), "أغلقت ثلاثة محاور.") == 0.5  # not a synonym there
+
+
+def test_a_dual_focus_noun_finds_its_singular():
+    focus = question_focus("في أي قريتين وقع الانهيار؟")
+    assert "قري" in focus.noun
+    assert sentence_focus(focus, "وقع الانهيار في قريتي العين والوادي.") == 1.0
+    assert sentence_focus(focus, "وقع الانهيار في قرية الوادي.") == 1.0
+
+
+def test_a_phrase_after_the_noun_does_not_say_which():
+    focus = question_focus("ما نوع الدعم الذي طلبته البلدية؟")
+    assert sentence_focus(focus, "طلبت البلدية دعما ماليا وفنيا.") == 1.0  # a modifier: the kind
+    assert sentence_focus(focus, "طلبت البلدية الدعم الفني.") == 1.0
+    assert sentence_focus(focus, "طلبت البلدية الدعم للمتضررين.") == 0.5  # for whom, not which kind
+    assert sentence_focus(focus, "طلبت البلدية الدعم والتمويل.") == 0.5  # support and funding
+
+
+def test_the_source_ends_with_its_clause():
+    expected = question_source("كم قتيلا سقط بحسب الشرطة؟")
+    assert question_source("بحسب الشرطة، كم قتيلا سقط؟") == expected  # not "قتيلا سقط" too
+    assert question_source("وفق الشرطة كم قتيلا سقط؟") == expected  # the question word ends it
+    assert question_source("كم قتيلا سقط بحسب ما أعلنت الشرطة؟") == expected  # "ما" before the name goes on
+    assert question_source("According to the police, how many people died?") == \
+        question_source("How many people died, according to the police?") == (frozenset({"police"}),)
+    assert question_source("According to the ministry's toll, how many died?") == (frozenset({"ministry"}),)
+
+
+def test_a_reply_is_what_is_said_not_who_says_it():
+    assert question_source("من هم المصابون بحسب رد الوزارة؟") == question_source("من هم المصابون بحسب الوزارة؟")
+
+
+def test_a_speakers_name_may_run_past_the_zone_it_begins_in():
+    source = question_source("كم جريحا سقط بحسب رواية قدم؟")
+    # the name begins five words after the verb and ends three words later
+    assert sentence_hold(source, "وقال مدير المكتب الإعلامي في قوات الدفاع المدني إن 12 شخصا أصيبوا.") == 1.0
+    assert sentence_hold(source, "وقال مدير المكتب الإعلامي في المستشفى إن قوات الدفاع المدني وصلت.") == 0.0
+
+
+def test_the_attribution_words_are_not_what_the_question_asks_about():
+    assert attribution_words("كم قتيلا سقط بحسب رواية الشرطة؟") == ("بحسب", "روايه")
+    assert attribution_words("كم قتيلا سقط في الحريق؟") == ()
+
+
+def test_attribution_words_do_not_count_in_the_lexical_match(tmp_path, monkeypatch):
+    question = "كم مسلحا هاجم البلدة بحسب رواية الشرطة؟"
+    searcher = _searcher(tmp_path, {
+        "answer": "قالت الشرطة إن عشرين مسلحا هاجموا البلدة فجرا.",
+        "other": "هاجم مسلحون البلدة، حسب رواية شهود عيان من السكان."})
+    hits = searcher.search(question, 2, fold=False)
+    by_id = {h.source.doc_id: h for h in hits}
+    assert by_id["other"].scores["match"] < 0.5  # حسب and رواية are not the matter asked about
+    monkeypatch.setattr(search_module, "attribution_words", lambda q: ())
+    assert {h.source.doc_id: h for h in searcher.search(question, 2, fold=False)}["other"].scores["match"] \
+        > by_id["other"].scores["match"]
 
 
 def test_the_dense_method_stays_dense(tmp_path):

@@ -47,6 +47,17 @@ def test_normalisation_never_adds_characters():
     assert len(normalize_arabic(text)) <= len(text)
 
 
+def test_the_one_table_folds_every_character_as_the_rules_do():
+    from assistant.normalize import _CHAR_MAP, _DIACRITICS, _TATWEEL
+
+    def by_rules(text: str) -> str:
+        return _DIACRITICS.sub("", text).replace(_TATWEEL, "").translate(_CHAR_MAP).casefold()
+
+    everything = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
+    assert normalize_arabic(everything) == by_rules(everything)
+    assert normalize_arabic("أَعلنـت الشرطة ٣ «قتلى»") == by_rules("أَعلنـت الشرطة ٣ «قتلى»")
+
+
 def test_tokenize_keeps_words_with_diacritics():
     # bm25s's default regex would drop words carrying harakat; ours must not.
     assert tokenize("شَنَّ إرهابيّو “داعش” هجوماً") == ["شن", "ارهابيو", "داعش", "هجوما"]
@@ -72,3 +83,27 @@ def test_article_prefixes_stripped_before_stemming():
     assert strip_article("الا") == "الا"  # too short to be article + stem
     stems = stem_tokens(tokenize("السجن بالسجن والسجن للسجن"))
     assert len(set(stems)) == 1
+
+
+def test_the_tanween_alif_does_not_reach_the_stemmer():
+    # "سجيناً" is "سجين" in the accusative: with its alif Snowball read "نا" as "our" and stemmed "سجي"
+    assert analyze("كم سجيناً فاراً") == analyze("كم سجين فار") == ["سجين", "فار"]
+    assert analyze("سجينًا") == ["سجين"]  # the mark before the alif, as some keyboards type it
+    assert analyze("قتيلاً") == analyze("قتيلا") == ["قتيل"]
+    assert analyze("سجينا") == ["سجي"]  # unmarked: "our prisoner" or the accusative; left to the stemmer
+    assert tokenize("سجيناً") == ["سجينا"]  # matching and display keep every letter
+
+
+def test_strip_article_takes_the_longest_prefix_that_leaves_two_letters():
+    from assistant.normalize import _ARTICLE_PREFIXES
+
+    def longest_first(token: str) -> str:
+        for prefix in _ARTICLE_PREFIXES:
+            if token.startswith(prefix) and len(token) - len(prefix) >= 2:
+                return token[len(prefix):]
+        return token
+
+    heads = [""] + list(_ARTICLE_PREFIXES) + ["و", "ل", "ا", "ب"]
+    tokens = [h + h2 + tail for h in heads for h2 in heads for tail in ("", "س", "سج", "سجن", "لسجن")]
+    assert [strip_article(t) for t in tokens] == [longest_first(t) for t in tokens]
+    assert strip_article("للسجن") == "سجن" and strip_article("والي") == "والي"

@@ -1,5 +1,7 @@
 """The one reprint detector, for search results and answer sentences alike."""
 
+import numpy as np
+
 from assistant.records import Hit, Passage, Source
 from assistant.reprints import fold_hits, is_reprint, shingles
 
@@ -50,3 +52,53 @@ def test_two_short_texts_sharing_a_phrase_are_not_one():
     a = "قالت مصادر محلية إن الاشتباكات في المدينة استمرت يوماً كاملاً."
     b = "تقرير بلا تاريخ عن الاشتباكات في المدينة."
     assert not is_reprint(shingles(a), shingles(b))
+
+
+# fold_hits counts shared 5-grams with packed integers (reprints.Overlaps); these hold it to the sets.
+_ODD = ["", " ", "...", "ab", "a b", "_x_", "ABCDE", "ß straße", "\U0001F600 رمز \U0001D7D8 math", "٣٤٥ ۱۲",
+        "  ،؛ كلمة ؟ ", "x\ud800y", "Ⅻ ²³ ½ ١٢"]
+
+
+def _texts(seed: int, n: int) -> list[str]:
+    import random
+
+    rng = random.Random(seed)
+    words = (STATEMENT + " أعلنت مصادر طبية أن عدد الجرحى ارتفع إلى ثلاثين Reuters AFP 2022.").split()
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(0, 40))) for _ in range(n)]
+    texts += [STATEMENT[rng.randint(0, 40):], STATEMENT.replace("،", "") + " وأضاف البيان"] + rng.sample(_ODD, 5)
+    rng.shuffle(texts)
+    return texts
+
+
+def test_overlaps_count_what_the_sets_count():
+    from assistant.reprints import Overlaps
+
+    for seed in range(20):
+        texts = _texts(seed, 30)
+        overlaps, sets = Overlaps.of(texts), [shingles(t) for t in texts]
+        assert overlaps.sizes.tolist() == [len(s) for s in sets]
+        for j in range(len(texts)):
+            assert overlaps.shared_with(j).tolist() == [len(s & sets[j]) for s in sets]
+
+
+def test_the_word_characters_are_the_ones_the_pattern_keeps():
+    from assistant.reprints import _NON_WORD, _is_word
+
+    codes = np.arange(0x110000, dtype=np.uint32)
+    codes = codes[(codes < 0xD800) | (codes > 0xDFFF)][::7]  # every 7th code point, all planes
+    assert _is_word(codes).tolist() == [_NON_WORD.fullmatch(chr(c)) is None for c in codes.tolist()]
+
+
+def test_fold_hits_by_counts_and_by_sets_agree(monkeypatch):
+    from assistant import reprints
+
+    folded = 0
+    for seed in range(10):
+        texts = _texts(seed, 25)
+        hits = [_hit(f"d{i % 7}", t, i + 1) for i, t in enumerate(texts)]
+        by_counts = fold_hits(hits, 8)
+        with monkeypatch.context() as m:
+            m.setattr(reprints.Overlaps, "of", classmethod(lambda cls, texts: None))  # too many characters
+            assert fold_hits(hits, 8) == by_counts
+        folded += sum(len(h.also_in) for h in by_counts)
+    assert folded > 0  # the lists had reprints to fold

@@ -256,3 +256,9 @@ def test_chat_asks_each_question_with_the_earlier_ones_as_typed(service, monkeyp
     assert seen == [("كم عدد القتلى <في> الهجوم؟", []),
                     ("وماذا عن الجرحى؟", ["كم عدد القتلى <في> الهجوم؟"]),
                     ("ومتى؟", ["كم عدد القتلى <في> الهجوم؟", "وماذا عن الجرحى؟"])]
+
+
+def test_a_word_with_tanween_in_the_question_highlights_its_plain_form():
+    text = "أعيد القبض على نحو 100 سجين."
+    a, b = term_spans(text, "كم سجيناً أعيد القبض عليه؟")[-1]
+    assert text[a:b] == "سجين"

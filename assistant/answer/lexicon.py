@@ -177,17 +177,20 @@ def same_word(a: str, b: str) -> bool:
     return bool({_bare(x) for x in va if len(x) >= 4} & {_bare(y) for y in vb if len(y) >= 4})
 
 
+def initial(word: str) -> str:
+    """The letter a folded word gives an initialism: its first after a clitic or the article; ""
+    for a one-letter word ("ل" of "لـ”قوات")."""
+    if len(word) <= 1:
+        return ""
+    if word[0] in "وفبل" and not word.startswith("ال") and len(word) > 3:
+        word = word[1:]
+    if word.startswith("ال") and len(word) > 3:
+        word = word[2:]
+    return word[0]
+
+
 def initialism(name: str) -> str:
     """First letters of a multi-word name, clitics and the article dropped: "قوات الدفاع المدني"
     and "لقوات الدفاع المدني" -> "قدم"."""
     words = [w for w in normalize_arabic(name).lower().split() if len(w) > 1]
-    if len(words) < 2:
-        return ""
-    out = ""
-    for w in words:
-        if w[0] in "وفبل" and not w.startswith("ال") and len(w) > 3:
-            w = w[1:]
-        if w.startswith("ال") and len(w) > 3:
-            w = w[2:]
-        out += w[0]
-    return out
+    return "".join(initial(w) for w in words) if len(words) >= 2 else ""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..normalize import STOPWORDS, normalize_with_offsets, stem_tokens, tokenize
+from ..normalize import STOPWORDS, analyze, normalize_with_offsets, stem_tokens, tokenize
 
 # HTML's five, plus Markdown/LaTeX/template syntax that must stay literal when the HTML passes
 # through a Markdown renderer. One translate pass, so entities are never escaped twice.
@@ -34,9 +34,10 @@ def esc_lines(text: str) -> str:
 
 @lru_cache(maxsize=256)
 def query_terms(question: str) -> tuple[frozenset[str], frozenset[str]]:
-    """The question's content words, normalised, and their stems."""
+    """The question's content words, normalised, and their stems (also as BM25 stems them: "سجيناً"
+    is "سجين", the tanween alif kept from the stemmer)."""
     words = [t for t in tokenize(question) if t not in STOPWORDS and len(t) > 1]
-    return frozenset(words), frozenset(stem_tokens(words))
+    return frozenset(words), frozenset(stem_tokens(words)) | frozenset(analyze(question))
 
 
 def term_spans(text: str, question: str) -> list[Span]:
