@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--low-priority", action="store_true", help="run at nice 10 (a server's background build)")
     parser.add_argument("--openvino", action="store_true", help="convert the model for the OpenVINO runtime")
     parser.add_argument("--if-used", action="store_true", help="with --openvino: only where runtime auto picks it")
-    parser.add_argument("--int8", action="store_true", help="with --openvino: also the int8 model")
+    parser.add_argument("--int8", action="store_true", help="with --openvino: also the model with int8 weights")
     args = parser.parse_args(argv)
     if args.low_priority:
         os.nice(10)
@@ -59,9 +59,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def convert_openvino(model_path: str | None, out: Path | None, if_used: bool, int8: bool = False) -> int:
     """Convert the model for OpenVINO (artifacts beside ``out``, default: the cache), once; with
-    ``int8``, also its int8 copy (``openvino_int8.quantize``)."""
-    from .openvino_int8 import quantize
-    from .openvino_runtime import Artifacts, convert
+    ``int8``, also its int8-weights copy."""
+    from .openvino_runtime import Artifacts, compress_weights, convert
 
     try:
         if if_used:  # make model: convert what auto runs here, nothing else
@@ -79,7 +78,7 @@ def convert_openvino(model_path: str | None, out: Path | None, if_used: bool, in
             fcntl.flock(lock, fcntl.LOCK_EX)  # a second process converting meanwhile waits, then reuses it
             seconds = 0.0 if artifacts.complete() else convert(embedder.model, embedder.folder, artifacts)
             if int8 and not artifacts.int8.is_file():
-                seconds += quantize(embedder.folder, artifacts)
+                seconds += compress_weights(embedder.folder, artifacts)
         cosine = json.loads(artifacts.meta.read_text(encoding="utf-8"))["cosine_to_pytorch"]
     except (GraphError, ModelError, OSError, ValueError, KeyError) as exc:
         if if_used:  # make model: the model then runs in PyTorch, as on any other machine
@@ -89,7 +88,7 @@ def convert_openvino(model_path: str | None, out: Path | None, if_used: bool, in
         return 1
     done = f"converted in {seconds:.0f} s" if seconds else "already converted"
     print(f"OpenVINO model {done}: {artifacts.xml} (cosine to PyTorch {cosine:.5f})"
-          + (f"; int8: {artifacts.int8}" if int8 else ""))
+          + (f"; int8 weights: {artifacts.int8}" if int8 else ""))
     return 0
 
 

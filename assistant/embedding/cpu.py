@@ -85,9 +85,8 @@ def resolve_precision(precision: str) -> str:
 def resolve_runtime(runtime: str, precision: str) -> str:
     """The engine that runs the model: "auto" picks OpenVINO for fp32/bf16 on CPUs with native
     bfloat16 when it is installed (there bench_perf measured it fastest for questions and documents),
-    else PyTorch. On AVX2 kernels (``ONEDNN_MAX_CPU_ISA=AVX2`` reaches OpenVINO's matrix products) it
-    embedded passages no faster than PyTorch fp32 and questions slower than the compiled query graph,
-    so there ``auto`` keeps PyTorch (README *Performance*)."""
+    else PyTorch. OpenVINO cannot be restricted to AVX2 kernels, so on other CPUs it is not chosen
+    by ``auto``: only what was measured is picked."""
     if runtime not in RUNTIMES:
         raise ModelError(f"unknown runtime {runtime!r}; choose one of {', '.join(RUNTIMES)}")
     if runtime == "torch":
@@ -104,11 +103,10 @@ def resolve_runtime(runtime: str, precision: str) -> str:
 def resolve_model_options(precision: str, runtime: str) -> tuple[str, str]:
     """(precision, runtime) actually used, what ``make_embedder`` builds. ``auto`` picks per CPU class
     what bench_perf measured to pay at unchanged quality: on AVX512-BF16 with OpenVINO, its int8
-    model (weights and activations, ``openvino_int8``: documents 1.3-1.6x as fast as int8 weights
-    alone, questions 0.88-0.90x their time; pooled MRR@10 within 0.4 points of fp32, seeds_qa
-    evidence@1 as fp32), elsewhere ``resolve_precision`` and ``resolve_runtime``. On AVX2, PyTorch's
-    int8 lost seeds_qa evidence@1 with the layers that carry the work quantised, and bought nothing
-    with only the layers that keep quality (README *Performance*), so it is not picked there."""
+    weights (documents 1.05-1.2x faster than bf16, questions 0.77-1.0x its time; pooled MRR@10 and
+    seeds_qa evidence as bf16), elsewhere ``resolve_precision`` and ``resolve_runtime``. On AVX2,
+    PyTorch's int8 lost 0.056 of seeds_qa evidence@1 and was not reliably faster than fp32 for
+    documents, so it is not picked there."""
     chosen = resolve_precision(precision)
     engine = resolve_runtime(runtime, chosen)
     if precision == "auto" and engine == "openvino" and cpu_class() == "avx512-bf16" and nncf_available():
@@ -117,7 +115,7 @@ def resolve_model_options(precision: str, runtime: str) -> tuple[str, str]:
 
 
 def nncf_available() -> bool:
-    """True when nncf (which writes OpenVINO's int8 model, once) can be imported; not imported."""
+    """True when nncf (which writes OpenVINO's int8 weights, once) can be imported; not imported."""
     import importlib.util
 
     return importlib.util.find_spec("nncf") is not None

@@ -4,7 +4,7 @@ Speed options (see benchmarks/bench_perf.py for what each buys on this machine):
 
 - ``precision``: "fp32", "bf16" (weights cast to bfloat16; CPUs with AVX512-BF16 or AMX run it
   natively), "int8" (PyTorch: dynamic int8 on the attention and gate/up projections; OpenVINO:
-  weights and activations in int8, openvino_int8.py), or "auto" (``cpu.resolve_model_options``: int8 on
+  int8 weights in the non-narrowing linears), or "auto" (``cpu.resolve_model_options``: int8 on
   OpenVINO where the CPU has bf16, else bf16 where supported, else fp32).
 - ``dim``: Matryoshka truncation (EmbeddingGemma was trained for 768/512/256/128).
 - ``query_cache``: how many recent query vectors to keep (repeated questions cost nothing).
@@ -261,7 +261,7 @@ class OpenVINOEmbedder:
                  threads: int = DEFAULTS.threads, precision: str = DEFAULTS.precision,
                  dim: int = DEFAULTS.embed_dim, query_cache: int = DEFAULTS.query_cache):
         from .model_store import default_cache_dir
-        from .openvino_runtime import Artifacts, OpenVINOModel, convert_in_subprocess, converter_tag, int8_tag
+        from .openvino_runtime import INT8_VERSION, Artifacts, OpenVINOModel, convert_in_subprocess, converter_tag
 
         _prefer_passive_waits()  # for PyTorch, should this process load it later (the conversion child does)
         self.folder = resolve_model_path(model_path)
@@ -279,20 +279,18 @@ class OpenVINOEmbedder:
         self.batch_size = batch_size
         self.cache = QueryCache(query_cache)
         self.graph, self.graph_status = None, "openvino"  # questions already take the fast path
-        self.vector_tag = f"-{converter_tag()}" + (f"-{int8_tag()}" if int8 else "")
+        self.vector_tag = f"-{converter_tag()}" + (f"-{INT8_VERSION}" if int8 else "")
 
-    def _encode(self, texts: list[str], prompt: str, show_progress: bool = False, batch_size: int = 0) -> np.ndarray:
+    def _encode(self, texts: list[str], prompt: str, show_progress: bool = False, batch_size: int = 0,
+                question: bool = False) -> np.ndarray:
         vecs = length_sorted(texts, batch_size or self.batch_size,
-                             lambda batch: self.ov.encode([prompt + t for t in batch]), show_progress)
+                             lambda batch: self.ov.encode([prompt + t for t in batch], question), show_progress)
         return unit_rows(vecs, self.dim)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         prompt = self.ov.prompts.get("query", "")
-
-        def encode(todo: list[str]) -> np.ndarray:  # unpadded: a question gets its vector alone or in a batch
-            return unit_rows(self.ov.encode_unpadded([prompt + t for t in todo], self.batch_size), self.dim)
-
-        return embed_missing(texts, self.cache, encode, self.dim, key=str)
+        return embed_missing(texts, self.cache, lambda todo: self._encode(todo, prompt, question=True), self.dim,
+                             key=str)
 
     def embed_documents(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
         if not texts:
@@ -302,9 +300,16 @@ class OpenVINOEmbedder:
                             min(self.batch_size, OPENVINO_DOCUMENT_BATCH))
 
     def use_query_graph(self, *, build: bool = True, report=log.info) -> threading.Thread:
-        """Nothing to compile: every question already takes OpenVINO. Reports that, in a thread
-        like ``SentenceTransformerEmbedder.use_query_graph``."""
-        thread = threading.Thread(target=report, args=("fast query path ready (OpenVINO)",), daemon=True)
+        """The server's fast path for one question: the model compiled for fixed question shapes
+        (``question_shapes``), in a background thread (returned), then reported; with ``build``
+        False nothing is compiled and the dynamic model answers every question."""
+        def run() -> None:
+            if build:
+                self.ov.shapes.start().join()
+            ready = sorted(self.ov.shapes.ready)
+            report(f"fast query path ready (OpenVINO, question shapes {ready or 'none'})")
+
+        thread = threading.Thread(target=run, name="openvino-query-path", daemon=True)
         thread.start()
         return thread
 
@@ -346,7 +351,7 @@ def make_embedder(config) -> Embedder:
                "dim": config.embed_dim, "query_cache": config.query_cache}
     precision, runtime = resolve_model_options(config.precision, config.runtime)
     if runtime == "openvino":
-        # auto's int8, then (should quantising fail) OpenVINO in bf16, then PyTorch
+        # auto's int8 weights, then (should writing them fail) OpenVINO in bf16, then PyTorch
         for choice in dict.fromkeys([precision, resolve_precision(config.precision)]):
             try:
                 return OpenVINOEmbedder(config.model_path, **{**options, "precision": choice})

@@ -13,9 +13,12 @@ that its presence means the set is complete:
   and the attention mask, any batch of 2..2048 tokens (fp16 weights, ~210 MB);
 - ``<key>.tokens.npy``: the token table (262k × 768, fp16), memory-mapped, so a question reads only
   its own rows;
-- ``<key>.int8-<int8_tag>.xml/.bin`` (for ``precision=int8``, written once by
-  ``openvino_int8.quantize``): the same model in int8, weights and activations (nncf's post-training
-  quantisation on shipped Arabic calibration texts); the matrix products then run int8 kernels;
+- ``<key>.int8-<INT8_VERSION>.xml/.bin`` (for ``precision=int8``, written once by ``compress_weights``):
+  the same model with int8 weights (nncf, per output channel, asymmetric) in the layers that do not
+  narrow their input: the query, output, gate and up projections. OpenVINO reads fewer bytes per
+  question and quantises their activations on the fly. The narrowing ones (key/value, the MLP's down
+  projection, whose inputs carry outliers) and the Dense heads keep fp16: with every layer in int8,
+  seeds_qa evidence@1 fell from 0.792 to 0.774 (one question of 53); this way it holds;
 - ``<key>.json``: the token scale, prompts, padding and length the model's sentence-transformers
   configuration uses. Tokenisation is the model folder's ``tokenizer.json`` through ``tokenizers``;
   the conversion checks that it gives sentence-transformers' token ids, and that OpenVINO's vectors
@@ -39,15 +42,16 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import GraphError
+from .question_shapes import QuestionShapes
 
 log = logging.getLogger(__name__)
 
 VERSION = "ov2"  # bump when the converted module or the artifacts change
 MIN_TOKENS, MAX_TOKENS = 2, 2048
 MIN_COSINE = 0.999  # the converted model must give the PyTorch vector for the probe texts
-MIN_COSINE_INT8 = 0.98  # int8 weights and activations move a vector by ~0.5% (1.5% for a one-letter text)
-INT8_VERSION = "s1"  # bump when the int8 scheme changes (s1: nncf.quantize, SmoothQuant, Dense heads fp16)
-CALIBRATION = Path(__file__).with_name("calibration_ar.jsonl")  # the int8 model's activation ranges
+MIN_COSINE_INT8 = 0.995  # int8 weights move vectors by ~1e-3
+INT8_VERSION = "n1"  # bump when the choice of int8 layers changes (n1: the non-narrowing linears)
+NNCF_INSTALL = "pip install nncf"
 PROBE = ["task: search result | query: كم عدد الأشخاص الذين حضروا الاجتماع في المدينة يوم الخميس؟",
          "title: none | text: قال المتحدث إن الاجتماع عقد في المدينة بحضور مئات الأشخاص.", "x"]
 
@@ -60,8 +64,8 @@ class Artifacts:
 
     @property
     def int8(self) -> Path:
-        """The model in int8 (``openvino_int8.quantize``), beside the fp16 one."""
-        return self.xml.with_name(self.xml.name.removesuffix(".xml") + f".int8-{int8_tag()}.xml")
+        """The model with int8 weights (``compress_weights``), beside the fp16 one."""
+        return self.xml.with_name(self.xml.name.removesuffix(".xml") + f".int8-{INT8_VERSION}.xml")
 
     @classmethod
     def at(cls, cache_dir: Path, weights_hash: str) -> Artifacts:
@@ -92,20 +96,6 @@ def converter_tag() -> str:
     except PackageNotFoundError:  # an OpenVINO-only install runs artifacts converted elsewhere
         torch_version = "none"
     return f"openvino{version('openvino')}-torch{torch_version}-{VERSION}"
-
-
-def int8_tag() -> str:
-    """What makes the int8 model besides the fp16 one: the scheme (INT8_VERSION), nncf's version and
-    the calibration texts (their hash)."""
-    import hashlib
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        nncf_version = version("nncf")
-    except PackageNotFoundError:  # an int8 model made elsewhere can still run here
-        nncf_version = "none"
-    calibration = hashlib.sha256(CALIBRATION.read_bytes()).hexdigest()[:8]
-    return f"{INT8_VERSION}-nncf{nncf_version}-{calibration}"
 
 
 def load_tokenizer(folder: Path, meta: dict):
@@ -170,7 +160,7 @@ def convert(model, folder: Path, artifacts: Artifacts) -> float:
         for leftover in (tmp, tmp.with_suffix(".bin"), tmp_tokens):
             leftover.unlink(missing_ok=True)
         raise GraphError(f"cannot convert the model for OpenVINO: {type(exc).__name__}: {str(exc)[:300]}") from exc
-    cosine = float(np.min(np.sum(unit(reference) * unit(got), axis=1)))
+    cosine = float(np.min(np.sum(_unit(reference) * _unit(got), axis=1)))
     meta["cosine_to_pytorch"] = round(cosine, 6)
     if cosine < MIN_COSINE:
         for leftover in (tmp, tmp.with_suffix(".bin"), tmp_tokens):
@@ -190,16 +180,77 @@ def lookup(table: np.ndarray, ids: np.ndarray, meta: dict) -> np.ndarray:
     return table[ids].astype(np.float32) * np.float32(meta["embed_scale"])
 
 
-def unit(vecs: np.ndarray) -> np.ndarray:
+def _unit(vecs: np.ndarray) -> np.ndarray:
     return vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
+
+
+def compress_weights(folder: Path, artifacts: Artifacts) -> float:
+    """Write ``artifacts.int8``: the converted model with int8 weights, checked against the fp16 one
+    on the probe texts (cosine ≥ MIN_COSINE_INT8); seconds taken."""
+    try:
+        import nncf
+    except ImportError as exc:
+        raise GraphError(f"int8 weights for OpenVINO need nncf: {NNCF_INSTALL}") from exc
+    import openvino as ov
+
+    t0 = time.perf_counter()
+    tmp = artifacts.int8.with_name(f".{os.getpid()}-{artifacts.int8.name}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = ov.Core().read_model(str(artifacts.xml))
+            keep = nncf.IgnoredScope(names=fp16_layers(model), validate=False)
+            model = nncf.compress_weights(model, mode=nncf.CompressWeightsMode.INT8_ASYM, ignored_scope=keep)
+            ov.save_model(model, str(tmp), compress_to_fp16=False)
+        meta = json.loads(artifacts.meta.read_text(encoding="utf-8"))
+        ids, mask = token_batch(load_tokenizer(folder, meta), PROBE)
+        embeds = lookup(np.load(artifacts.tokens, mmap_mode="r"), ids, meta)
+        reference = OpenVINOEncoder(artifacts.xml, "fp32").infer(embeds, mask)
+        got = OpenVINOEncoder(tmp, "fp32").infer(embeds, mask)
+        cosine = float(np.min(np.sum(_unit(reference) * _unit(got), axis=1)))
+        if cosine < MIN_COSINE_INT8:
+            raise GraphError(f"int8 weights move the vectors too far (cosine {cosine:.4f})")
+    except Exception as exc:  # nncf and OpenVINO raise many kinds; all mean "no int8 weights"
+        for leftover in (tmp, tmp.with_suffix(".bin")):
+            leftover.unlink(missing_ok=True)
+        if isinstance(exc, GraphError):
+            raise
+        raise GraphError(f"cannot compress the weights: {type(exc).__name__}: {str(exc)[:300]}") from exc
+    os.replace(tmp.with_suffix(".bin"), artifacts.int8.with_suffix(".bin"))
+    os.replace(tmp, artifacts.int8)  # last: its presence means the pair is complete
+    return time.perf_counter() - t0
+
+
+def fp16_layers(model) -> list[str]:
+    """The matrix products that keep fp16 weights: those whose weight narrows its input (out < in:
+    key/value and down projections, the last Dense) and the two Dense heads (the last two)."""
+    products = [op for op in model.get_ordered_ops() if op.get_type_name() == "MatMul"]
+    keep = {op.get_friendly_name() for op in products[-2:]}
+    for op in products:
+        shape = _weight_shape(op)
+        if shape is not None and shape[0] < shape[1]:
+            keep.add(op.get_friendly_name())
+    return sorted(keep)
+
+
+def _weight_shape(op) -> tuple[int, ...] | None:
+    """(out, in) of a MatMul's constant weight, through its decompression ops; None for two activations."""
+    node = op.input(1).get_source_output().get_node()
+    while node.get_type_name() != "Constant":
+        if node.get_input_size() == 0:
+            return None
+        node = node.input(0).get_source_output().get_node()
+    shape = tuple(node.get_output_shape(0))
+    return shape if len(shape) == 2 else None
 
 
 class OpenVINOEncoder:
     """The compiled OpenVINO model: ``infer(token vectors, mask)`` for any batch. ``precision`` is
-    the arithmetic: fp32, bf16, or int8 (the int8 model: its matrix products in int8, the rest in
-    bf16 where the CPU has it)."""
+    the arithmetic: fp32, bf16, or int8 (a model with int8 weights, run in bf16 where the CPU has it,
+    activations quantised on the fly)."""
 
-    def __init__(self, path: Path, precision: str, threads: int = 0):
+    def __init__(self, path: Path, precision: str, threads: int = 0, tokens: int = 0):
+        """``tokens``: compile for one text of exactly that many tokens (``question_shapes``)."""
         import openvino as ov
 
         from .cpu import bf16_supported
@@ -211,7 +262,13 @@ class OpenVINOEncoder:
         if threads:
             config["INFERENCE_NUM_THREADS"] = threads
         try:
-            self.compiled = ov.Core().compile_model(str(path), "CPU", config)
+            core = ov.Core()
+            model = str(path)
+            if tokens:
+                model = core.read_model(model)
+                model.reshape({model.inputs[0]: [1, tokens, model.inputs[0].get_partial_shape()[2]],
+                               model.inputs[1]: [1, tokens]})
+            self.compiled = core.compile_model(model, "CPU", config)
         except RuntimeError as exc:
             raise GraphError(f"cannot load the OpenVINO model {path}: {str(exc).splitlines()[0]}") from exc
         self.request = self.compiled.create_infer_request()
@@ -238,32 +295,26 @@ class OpenVINOModel:
             raise GraphError(f"the converted model in {artifacts.meta.parent} is unreadable ({exc}); "
                              "delete that folder to convert it again") from exc
         self.tokenizer = load_tokenizer(folder, self.meta)
-        self.encoder = OpenVINOEncoder(artifacts.int8 if precision == "int8" else artifacts.xml, precision, threads)
+        path = artifacts.int8 if precision == "int8" else artifacts.xml
+        self.encoder = OpenVINOEncoder(path, precision, threads)
+        self.shapes = QuestionShapes(path, lambda p, size: OpenVINOEncoder(p, precision, threads, tokens=size))
         self.dim = int(self.meta["dim"])
         self.prompts = self.meta["prompts"]
 
-    def encode(self, texts: list[str]) -> np.ndarray:
+    def encode(self, texts: list[str], question: bool = False) -> np.ndarray:
+        """Unnormalised vectors; one ``question`` a compiled shape holds (``question_shapes``) is
+        padded to that shape and takes it."""
         ids, mask = token_batch(self.tokenizer, texts)
+        shaped = self.shapes.encoder_for(ids.shape[1]) if question and len(texts) == 1 else None
+        if shaped is not None:
+            size, encoder = shaped
+            pad = ((0, 0), (0, size - ids.shape[1]))
+            ids, mask = np.pad(ids, pad, constant_values=self.meta["pad_id"]), np.pad(mask, pad)
+            return encoder.infer(lookup(self.table, ids, self.meta), mask)
         if ids.shape[1] < MIN_TOKENS:  # never for this model's prompts; padding keeps the graph's range
             ids = np.pad(ids, ((0, 0), (0, MIN_TOKENS - ids.shape[1])), constant_values=self.meta["pad_id"])
             mask = np.pad(mask, ((0, 0), (0, MIN_TOKENS - mask.shape[1])))
         return self.encoder.infer(lookup(self.table, ids, self.meta), mask)
-
-    def encode_unpadded(self, texts: list[str], batch_size: int) -> np.ndarray:
-        """``encode`` with no padding: texts of the same token count share a call (at most
-        ``batch_size``), so a text's vector never depends on the others. The int8 model gives a
-        text padded past ~32 tokens another vector (cosine 0.986 for a two-letter question), so a
-        question asked alone and in ``search_many`` would differ."""
-        lengths = [sum(e.attention_mask) for e in self.tokenizer.encode_batch(texts)]  # the tokenizer pads
-        out: np.ndarray | None = None
-        for length in sorted(set(lengths)):
-            rows = [i for i, n in enumerate(lengths) if n == length]
-            for start in range(0, len(rows), batch_size):
-                part = rows[start:start + batch_size]
-                vecs = self.encode([texts[i] for i in part])
-                out = np.empty((len(texts), vecs.shape[1]), np.float32) if out is None else out
-                out[part] = vecs
-        return out if out is not None else np.zeros((0, self.dim), np.float32)
 
 
 def convert_in_subprocess(folder: Path, artifacts: Artifacts, int8: bool = False, timeout: float = 1800) -> None:
