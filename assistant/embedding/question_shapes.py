@@ -4,8 +4,8 @@
 Why: the converted model takes any shape, and OpenVINO's CPU plugin prepares every kernel again
 whenever the shape differs from the call before. Questions differ in length, so a server paid that
 preparation on nearly every question: ``benchmarks/question_shapes_ab.py`` measured the server path
-37.8 ms p50 with the dynamic model alone and 29.1 ms with a 32-token shape (pooled questions,
-AVX512-BF16, load 1.1). The padding is masked out of attention and pooling: the vector moves by
+p50 at 37.8 and 30.9 ms with the dynamic model alone, 29.1 and 24.2 ms with a 32-token shape (two
+runs, pooled questions, AVX512-BF16, load 1.1-1.2). The padding is masked out of attention and pooling: the vector moves by
 rounding only (cosine ≥ 0.999 to the unpadded one on pooled questions; ``make eval`` unchanged).
 
 Cost: each compiled shape holds its own repacked weights, ~350 MB beside the dynamic model, and
