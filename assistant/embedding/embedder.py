@@ -62,6 +62,8 @@ def unit_rows(vecs: np.ndarray, dim: int) -> np.ndarray:
 def length_sorted(texts: list[str], batch_size: int, forward, show_progress: bool = False) -> np.ndarray:
     """``forward`` (a batch of texts -> float32 rows) over batches of similar length, longest first,
     so little padding is computed; rows come back in the order of ``texts``."""
+    if len(texts) <= batch_size and not show_progress:  # one call (a single question): no sorting, no bar
+        return forward(list(texts)) if texts else np.zeros((0, 0), np.float32)
     from tqdm.auto import tqdm
 
     order = np.argsort([-len(t) for t in texts], kind="stable")
@@ -279,14 +281,16 @@ class OpenVINOEmbedder:
         self.graph, self.graph_status = None, "openvino"  # questions already take the fast path
         self.vector_tag = f"-{converter_tag()}" + (f"-{INT8_VERSION}" if int8 else "")
 
-    def _encode(self, texts: list[str], prompt: str, show_progress: bool = False, batch_size: int = 0) -> np.ndarray:
+    def _encode(self, texts: list[str], prompt: str, show_progress: bool = False, batch_size: int = 0,
+                question: bool = False) -> np.ndarray:
         vecs = length_sorted(texts, batch_size or self.batch_size,
-                             lambda batch: self.ov.encode([prompt + t for t in batch]), show_progress)
+                             lambda batch: self.ov.encode([prompt + t for t in batch], question), show_progress)
         return unit_rows(vecs, self.dim)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         prompt = self.ov.prompts.get("query", "")
-        return embed_missing(texts, self.cache, lambda todo: self._encode(todo, prompt), self.dim, key=str)
+        return embed_missing(texts, self.cache, lambda todo: self._encode(todo, prompt, question=True), self.dim,
+                             key=str)
 
     def embed_documents(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
         if not texts:
@@ -296,9 +300,16 @@ class OpenVINOEmbedder:
                             min(self.batch_size, OPENVINO_DOCUMENT_BATCH))
 
     def use_query_graph(self, *, build: bool = True, report=log.info) -> threading.Thread:
-        """Nothing to compile: every question already takes OpenVINO. Reports that, in a thread
-        like ``SentenceTransformerEmbedder.use_query_graph``."""
-        thread = threading.Thread(target=report, args=("fast query path ready (OpenVINO)",), daemon=True)
+        """The server's fast path for one question: the model compiled for fixed question shapes
+        (``question_shapes``), in a background thread (returned), then reported; with ``build``
+        False nothing is compiled and the dynamic model answers every question."""
+        def run() -> None:
+            if build:
+                self.ov.shapes.start().join()
+            ready = sorted(self.ov.shapes.ready)
+            report(f"fast query path ready (OpenVINO, question shapes {ready or 'none'})")
+
+        thread = threading.Thread(target=run, name="openvino-query-path", daemon=True)
         thread.start()
         return thread
 

@@ -42,6 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import GraphError
+from .question_shapes import QuestionShapes
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +155,7 @@ def convert(model, folder: Path, artifacts: Artifacts) -> float:
                                           strict=False)
             ov.save_model(ov.convert_model(program), str(tmp), compress_to_fp16=True)
         np.save(tmp_tokens, table.weight.detach().float().numpy().astype(np.float16), allow_pickle=False)
-        got = OpenVINOEncoder(tmp, "fp32").infer(_lookup(np.load(tmp_tokens, mmap_mode="r"), ids, meta), mask)
+        got = OpenVINOEncoder(tmp, "fp32").infer(lookup(np.load(tmp_tokens, mmap_mode="r"), ids, meta), mask)
     except Exception as exc:  # export and conversion raise many kinds; all mean "stay on PyTorch"
         for leftover in (tmp, tmp.with_suffix(".bin"), tmp_tokens):
             leftover.unlink(missing_ok=True)
@@ -174,7 +175,7 @@ def convert(model, folder: Path, artifacts: Artifacts) -> float:
     return time.perf_counter() - t0
 
 
-def _lookup(table: np.ndarray, ids: np.ndarray, meta: dict) -> np.ndarray:
+def lookup(table: np.ndarray, ids: np.ndarray, meta: dict) -> np.ndarray:
     """Token vectors as the model's (scaled) embedding layer gives them, float32."""
     return table[ids].astype(np.float32) * np.float32(meta["embed_scale"])
 
@@ -203,7 +204,7 @@ def compress_weights(folder: Path, artifacts: Artifacts) -> float:
             ov.save_model(model, str(tmp), compress_to_fp16=False)
         meta = json.loads(artifacts.meta.read_text(encoding="utf-8"))
         ids, mask = token_batch(load_tokenizer(folder, meta), PROBE)
-        embeds = _lookup(np.load(artifacts.tokens, mmap_mode="r"), ids, meta)
+        embeds = lookup(np.load(artifacts.tokens, mmap_mode="r"), ids, meta)
         reference = OpenVINOEncoder(artifacts.xml, "fp32").infer(embeds, mask)
         got = OpenVINOEncoder(tmp, "fp32").infer(embeds, mask)
         cosine = float(np.min(np.sum(_unit(reference) * _unit(got), axis=1)))
@@ -248,7 +249,8 @@ class OpenVINOEncoder:
     the arithmetic: fp32, bf16, or int8 (a model with int8 weights, run in bf16 where the CPU has it,
     activations quantised on the fly)."""
 
-    def __init__(self, path: Path, precision: str, threads: int = 0):
+    def __init__(self, path: Path, precision: str, threads: int = 0, tokens: int = 0):
+        """``tokens``: compile for one text of exactly that many tokens (``question_shapes``)."""
         import openvino as ov
 
         from .cpu import bf16_supported
@@ -260,7 +262,13 @@ class OpenVINOEncoder:
         if threads:
             config["INFERENCE_NUM_THREADS"] = threads
         try:
-            self.compiled = ov.Core().compile_model(str(path), "CPU", config)
+            core = ov.Core()
+            model = str(path)
+            if tokens:
+                model = core.read_model(model)
+                model.reshape({model.inputs[0]: [1, tokens, model.inputs[0].get_partial_shape()[2]],
+                               model.inputs[1]: [1, tokens]})
+            self.compiled = core.compile_model(model, "CPU", config)
         except RuntimeError as exc:
             raise GraphError(f"cannot load the OpenVINO model {path}: {str(exc).splitlines()[0]}") from exc
         self.request = self.compiled.create_infer_request()
@@ -270,7 +278,7 @@ class OpenVINOEncoder:
         """Unnormalised float32 vectors; GraphError when OpenVINO fails."""
         try:
             with self._lock:
-                out = self.request.infer({0: embeds, 1: mask})
+                out = self.request.infer({0: embeds, 1: mask}, share_inputs=True)  # no copy of the inputs
         except RuntimeError as exc:
             raise GraphError(f"OpenVINO failed: {str(exc).splitlines()[0]}") from exc
         return np.array(out[0], dtype=np.float32)
@@ -287,16 +295,26 @@ class OpenVINOModel:
             raise GraphError(f"the converted model in {artifacts.meta.parent} is unreadable ({exc}); "
                              "delete that folder to convert it again") from exc
         self.tokenizer = load_tokenizer(folder, self.meta)
-        self.encoder = OpenVINOEncoder(artifacts.int8 if precision == "int8" else artifacts.xml, precision, threads)
+        path = artifacts.int8 if precision == "int8" else artifacts.xml
+        self.encoder = OpenVINOEncoder(path, precision, threads)
+        self.shapes = QuestionShapes(path, lambda p, size: OpenVINOEncoder(p, precision, threads, tokens=size))
         self.dim = int(self.meta["dim"])
         self.prompts = self.meta["prompts"]
 
-    def encode(self, texts: list[str]) -> np.ndarray:
+    def encode(self, texts: list[str], question: bool = False) -> np.ndarray:
+        """Unnormalised vectors; one ``question`` a compiled shape holds (``question_shapes``) is
+        padded to that shape and takes it."""
         ids, mask = token_batch(self.tokenizer, texts)
+        shaped = self.shapes.encoder_for(ids.shape[1]) if question and len(texts) == 1 else None
+        if shaped is not None:
+            size, encoder = shaped
+            pad = ((0, 0), (0, size - ids.shape[1]))
+            ids, mask = np.pad(ids, pad, constant_values=self.meta["pad_id"]), np.pad(mask, pad)
+            return encoder.infer(lookup(self.table, ids, self.meta), mask)
         if ids.shape[1] < MIN_TOKENS:  # never for this model's prompts; padding keeps the graph's range
             ids = np.pad(ids, ((0, 0), (0, MIN_TOKENS - ids.shape[1])), constant_values=self.meta["pad_id"])
             mask = np.pad(mask, ((0, 0), (0, MIN_TOKENS - mask.shape[1])))
-        return self.encoder.infer(_lookup(self.table, ids, self.meta), mask)
+        return self.encoder.infer(lookup(self.table, ids, self.meta), mask)
 
 
 def convert_in_subprocess(folder: Path, artifacts: Artifacts, int8: bool = False, timeout: float = 1800) -> None:
