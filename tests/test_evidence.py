@@ -155,7 +155,7 @@ def test_run_evidence_scores_languages_apart_and_counts_declines(tmp_path):
 @pytest.mark.integration
 def test_seeds_qa_evidence_floor(real_embedder, tmp_path):
     """evidence@1 on seeds_qa, every question asked (none dropped): a floor 0.03 under the level this
-    work reached (0.906 for 48/53 with the focus and source signals and their refinements; 0.849
+    work reached (0.925 for 49/53 with passages read with their headline; 0.906 before that, 0.849
     before the refinements, 0.792 before the signals), so a later change cannot silently undo it."""
     queries = load_evidence_queries(SHARED / "eval" / "seeds_qa" / "queries.jsonl")
     from assistant.embedding.cache import EmbeddingCache
@@ -163,7 +163,7 @@ def test_seeds_qa_evidence_floor(real_embedder, tmp_path):
     cache = EmbeddingCache.for_embedder(real_embedder, tmp_path / "cache")  # not the user's cache
     result = run_evidence("seeds_qa", [SHARED / "seeds"], queries, real_embedder, cache=cache)
     assert sum(n for n, _ in result.counts.values()) == 53
-    assert result.rate(1) >= 0.906 - 0.03 and result.rate(5) >= 0.981 - 0.03
+    assert result.rate(1) >= 0.925 - 0.03 and result.rate(5) >= 1.0 - 0.03
     assert result.counts["en"][1][1] >= 6
 
 
