@@ -18,6 +18,7 @@ import os
 import time
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -227,13 +228,20 @@ def read_row(index_dir: Path, name: str, entry: dict) -> dict:
         return json.loads(f.read(size).decode("utf-8"))
 
 
+@lru_cache(maxsize=256)
+def _read_with_headline(index_dir: Path, name: str) -> bool:
+    """Whether segment ``name`` embedded its passages with their headline (its versions say; a segment
+    never changes once written, so this is read once, not per document)."""
+    return read_table(index_dir, name).get("versions", {}).get("passage_input") == PASSAGE_INPUT_VERSION
+
+
 def stored_vectors(index_dir: Path, name: str, entry: dict) -> dict[str, np.ndarray]:
     """{sha256 of the text the model read: vector} for one stored document's passages and sentences
     (to reuse them). A passage is keyed by ``chunk.model_text`` in a segment whose passages were
     embedded with their headline, by its text alone in an older one."""
     folder = index_dir / name
     row = read_row(index_dir, name, entry)
-    titled = read_table(index_dir, name).get("versions", {}).get("passage_input") == PASSAGE_INPUT_VERSION
+    titled = _read_with_headline(index_dir, name)
     a, b = entry["rows"]
     vectors = np.load(folder / "vectors.npy", mmap_mode="r")[a:b]
     passages = [Passage(**r) for r in _lines(folder / "passages.jsonl", a, b)] if b > a else []

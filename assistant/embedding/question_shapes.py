@@ -24,7 +24,6 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-STEP = 16  # tokens between two compiled shapes
 SIZES = (32,)  # holds 9 in 10 pooled questions with the query prompt (p50 23 tokens, p90 33)
 
 
