@@ -45,8 +45,9 @@ def test_kernels_restricted_to_avx2_make_an_avx2_machine(monkeypatch, name, valu
     monkeypatch.setattr(cpu, "cpu_flags", lambda: frozenset({"avx2", "avx512f", "avx512_bf16"}))
     assert cpu.cpu_class() == "avx512-bf16" and resolve_precision("auto") == "bf16"
     monkeypatch.setenv(name, value)
+    monkeypatch.setattr(cpu, "openvino_available", lambda: True)
     assert cpu.cpu_class() == "avx2" and resolve_precision("auto") == "fp32"
-    assert cpu.resolve_runtime("auto", "fp32") == "torch"
+    assert cpu.resolve_runtime("auto", "fp32") == "openvino"  # OpenVINO fp32: measured fastest on AVX2
     monkeypatch.setenv(name, "AVX512_CORE_BF16")  # a restriction that still allows bf16
     assert cpu.cpu_class() == "avx512-bf16"
 
@@ -56,8 +57,12 @@ def test_runtime_auto_picks_openvino_only_where_it_was_measured_to_pay(monkeypat
     monkeypatch.setattr(cpu, "openvino_available", lambda: True)
     assert cpu.resolve_runtime("auto", "bf16") == "openvino"
     assert cpu.resolve_runtime("auto", "int8") == "torch" and cpu.resolve_runtime("torch", "bf16") == "torch"
+    assert cpu.resolve_runtime("auto", "fp32") == "torch"  # fp32 on AVX512-BF16: asked for, in PyTorch
     monkeypatch.setattr(cpu, "cpu_flags", lambda: frozenset({"avx2", "fma"}))
-    assert cpu.resolve_runtime("auto", "fp32") == "torch"
+    assert cpu.resolve_runtime("auto", "fp32") == "openvino"
+    assert cpu.resolve_runtime("auto", "bf16") == "torch" and cpu.resolve_runtime("torch", "fp32") == "torch"
+    monkeypatch.setattr(cpu, "cpu_flags", lambda: frozenset({"avx2", "avx512f"}))  # AVX-512 without bf16
+    assert cpu.resolve_runtime("auto", "fp32") == "torch"  # not measured
     assert cpu.resolve_runtime("openvino", "fp32") == "openvino"  # asked for explicitly
     monkeypatch.setattr(cpu, "openvino_available", lambda: False)
     assert cpu.resolve_runtime("auto", "bf16") == "torch"
@@ -215,7 +220,8 @@ def test_cached_vectors_are_kept_apart_by_what_changes_them(tmp_path, monkeypatc
     ({"avx2", "avx512f", "avx512_bf16"}, True, False, ("bf16", "openvino")),  # nothing writes int8 weights
     ({"avx2", "avx512f", "avx512_bf16"}, False, True, ("bf16", "torch")),
     ({"avx2", "avx512f"}, True, True, ("fp32", "torch")),  # AVX-512 without bf16: not measured
-    ({"avx2", "fma"}, True, True, ("fp32", "torch")),  # AVX2: int8 lost seeds_qa evidence
+    ({"avx2", "fma"}, True, True, ("fp32", "openvino")),  # AVX2: OpenVINO fp32; int8 lost seeds_qa evidence
+    ({"avx2", "fma"}, False, True, ("fp32", "torch")),
 ])
 def test_auto_picks_per_cpu_class_what_was_measured(monkeypatch, flags, openvino, nncf, expected):
     monkeypatch.setattr(cpu, "cpu_flags", lambda: frozenset(flags))
@@ -232,7 +238,8 @@ def test_auto_precision_follows_an_explicit_runtime_or_precision(monkeypatch):
     assert cpu.resolve_model_options("bf16", "auto") == ("bf16", "openvino")
     assert cpu.resolve_model_options("fp32", "openvino") == ("fp32", "openvino")
     monkeypatch.setenv("ATEN_CPU_CAPABILITY", "avx2")  # the same machine restricted to AVX2
-    assert cpu.resolve_model_options("auto", "auto") == ("fp32", "torch")
+    assert cpu.resolve_model_options("auto", "auto") == ("fp32", "openvino")
+    assert cpu.resolve_model_options("auto", "torch") == ("fp32", "torch")
 
 
 def test_openvino_int8_keeps_the_narrowing_layers_and_the_heads_in_fp16():
