@@ -66,9 +66,15 @@ def _attribution(question: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=4096)
+def source_words(question: str, most: int = 4) -> tuple[str, ...]:
+    """The words of ``question`` that name whose account it wants ("الشرطة" in "بحسب الشرطة"), or ()."""
+    return tuple([w for w in _attribution(question)[1:] if _names(w)][:most])
+
+
+@lru_cache(maxsize=4096)
 def question_source(question: str, most: int = 4) -> tuple[frozenset[str], ...]:
     """The named source's words (each as its cores), or () when the question names none."""
-    return tuple(cores(w) for w in [w for w in _attribution(question)[1:] if _names(w)][:most])
+    return tuple(cores(w) for w in source_words(question, most))
 
 
 @lru_cache(maxsize=4096)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .asked_source import attribution_words, headline_hold, question_source, sentence_hold
+from .asked_source import attribution_words, headline_hold, question_source, sentence_hold, source_words
 from .config import DEFAULTS, Config
 from .dense import RowScores
 from .errors import QueryError
@@ -163,6 +163,11 @@ class Searcher:
             match = self.index.lexical.match_share(query, weights)
             per_method["match"] = match
             ordered = fuse_scores(dense, lexical, match, self.match_weight)
+            if named := source_words(query):
+                # The named source finds its passages (match) and is credited by the source signal;
+                # which sentence answers is about what is asked: a sentence naming the source says no more
+                named_terms = set(self.index.lexical.query_terms(" ".join(named)))
+                weights = {t: w for t, w in weights.items() if t not in named_terms} or weights
         if keep:
             ordered = [(i, sc) for i, sc in ordered if keep(self.index.passages[i].doc_id)]
         if not self.evidence:

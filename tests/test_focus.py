@@ -223,3 +223,18 @@ def test_a_question_whose_words_the_collection_lacks_ranks_as_dense(tmp_path):
                                     "topic": "احترقت مخازن المصنع في حريق كبير، وامتدت النيران إلى سيارة الحارس."})
     hits = searcher.search("How many cars burned in the factory fire?", 2)
     assert all("focus" not in h.scores for h in hits)
+
+
+def test_a_sentence_naming_the_source_holds_no_share_of_what_is_asked(tmp_path, monkeypatch):
+    """The source's name finds its passages (match) and is credited by the source signal; the best
+    sentence's share of the question is about what is asked: naming the source adds nothing to it."""
+    question = "ماذا أحرق المحتجون وفق وكالة أنباء الشرق؟"
+    named = "نقلت وكالة أنباء الشرق تفاصيل ما جرى في الساحة."
+    answer = "ثم أحرق المحتجون سيارة للشرطة."
+    searcher = _searcher(tmp_path, {"doc": f"{named} {answer}", "other": "انتهى الاجتماع دون اتفاق."},
+                         {"doc": {"outlet": "وكالة أنباء الشرق"}})
+    hit = searcher.search(question, 1)[0]
+    assert hit.scores["evidence"] == pytest.approx(1.0)  # the answering sentence holds all that is asked
+    assert hit.scores["source"] == 1.0 and hit.scores["match"] == pytest.approx(1.0)  # the name still counts there
+    monkeypatch.setattr(search_module, "source_words", lambda q: ())  # the source's words in the share too
+    assert searcher.search(question, 1)[0].scores["evidence"] == pytest.approx(0.5)  # the name is half of it
