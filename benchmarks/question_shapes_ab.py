@@ -19,7 +19,6 @@ import random
 import time
 from pathlib import Path
 
-import numpy as np
 from perf_common import machine, median, peak_rss_mib, percentile, pooled_corpus
 
 
@@ -51,7 +50,8 @@ def main() -> None:
     questions = questions[:args.queries]
     if args.sizes:
         embedder.ov.shapes.sizes = tuple(int(x) for x in args.sizes.split(","))
-    lengths = [sum(e.attention_mask) for e in embedder.ov.tokenizer.encode_batch([embedder.ov.prompts["query"] + q for q in questions])]
+    prompted = [embedder.ov.prompts["query"] + q for q in questions]
+    lengths = [sum(e.attention_mask) for e in embedder.ov.tokenizer.encode_batch(prompted)]
     rss_before = current_rss_mib()
     t0 = time.perf_counter()
     embedder.use_query_graph(build=True, report=print).join()
@@ -78,7 +78,8 @@ def main() -> None:
             cosines.append(float(vecs["dynamic model"] @ vecs["question shapes"]))
     embedder.ov.shapes.ready = shapes
     print(f"\n{len(questions)} pooled questions x {args.rounds} rounds on {args.index}, interleaved")
-    print("| variant | question p50 / p95 ms, end to end | the same question embedded again right after (same shape) p50 ms |\n|---|---|---|")
+    print("| variant | question p50 / p95 ms, end to end "
+          "| the same question embedded again right after (same shape) p50 ms |\n|---|---|---|")
     for name in ms:
         print(f"| {name} | {median(ms[name]):.1f} / {percentile(ms[name], 0.95):.1f} | {median(alone[name]):.1f} |")
     print(f"RSS at the end {current_rss_mib():.0f} MiB (peak {peak_rss_mib():.0f})")

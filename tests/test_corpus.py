@@ -62,7 +62,7 @@ def embedded_texts(loaded, doc_id: str | None = None) -> set[str]:
     spans = loaded.sentences.spans
     per_passage = np.bincount(spans[:, 0], minlength=len(loaded.passages))
     inputs = [model_text(p.text, loaded.source(p.doc_id).title) for p in loaded.passages]
-    texts = {t for t, p in zip(inputs, loaded.passages) if doc_id in (None, p.doc_id)}
+    texts = {t for t, p in zip(inputs, loaded.passages, strict=True) if doc_id in (None, p.doc_id)}
     for i, a, b in spans:
         p = loaded.passages[i]
         if (per_passage[i] > 1 or inputs[i] != p.text) and doc_id in (None, p.doc_id):
