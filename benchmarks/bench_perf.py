@@ -268,7 +268,7 @@ def main() -> None:
     for p in ("fp32", "bf16", "int8") if bf16_supported() else ("fp32", "int8"):
         if f"ours {p}" != default:
             emb[f"ours {p}"] = SentenceTransformerEmbedder(precision=p, query_cache=0)
-    if ours.runtime == "openvino":  # the other OpenVINO options, measured beside the default
+    if ours.runtime == "openvino" and bf16_supported():  # the other OpenVINO options, beside the default
         from assistant.embedding.embedder import OpenVINOEmbedder
 
         for p in ("bf16", "int8"):
@@ -282,7 +282,10 @@ def main() -> None:
     graph_s, _ = timed(lambda: fast.use_query_graph(build=True, report=print).join())
     print(f"compiled query path: {fast.graph_status} after {graph_s:.0f} s", flush=True)
     have_graph = fast.graph is not None
-    # What the server answers with: the default runtime when it is OpenVINO, else the compiled graph.
+    # What the server answers with: the default runtime when it is OpenVINO (with its compiled question
+    # shapes, as `serve` builds them), else PyTorch's compiled graph.
+    if ours.runtime == "openvino":
+        ours.use_query_graph(build=True, report=print).join()
     server_emb = ours if ours.runtime == "openvino" else fast if have_graph else ours
     seeds, pooled = seeds_corpus(), pooled_corpus()
     rng = np.random.default_rng(11)
@@ -302,6 +305,8 @@ def main() -> None:
             eager = emb.get(f"ours {fast.precision}", ours)  # PyTorch eager, the precision it would pick
             variants = {"eager": Searcher(index, eager), "server": Searcher(index, server_emb),
                         "before": BeforeEvidence(Searcher(index, server_emb, replace(DEFAULTS, evidence=0)))}
+            if have_graph and server_emb is not fast:  # PyTorch's compiled graph beside OpenVINO
+                variants["graph"] = Searcher(index, fast)
             lat = query_latency(variants, questions[: args.queries // 2], rounds=2)
             ms = lat["server"]
             evidence_cost[corpus.name] = (median(ms), median(lat["before"]))
@@ -312,6 +317,9 @@ def main() -> None:
                 cold = f"{cold_s:.1f} (with the compiled path: {cold_g:.1f}) | {rss:.0f} ({rss_g:.0f})"
             print(f"| {corpus.name} | {len(corpus.passages)} | {pps:.1f} | {median(ms):.0f} "
                   f"| {percentile(ms, 0.95):.0f} | {median(lat['eager']):.0f} | {cold} |", flush=True)
+            if "graph" in lat:
+                print(f"({corpus.name}: PyTorch {fast.precision} with its compiled query graph in the same run: "
+                      f"p50 {median(lat['graph']):.0f} ms, p95 {percentile(lat['graph'], 0.95):.0f} ms)", flush=True)
             if corpus is seeds:
                 first = median([server_first_answer(folder, questions[0]) for _ in range(args.repeats)])
                 print(f"(seeds: `assistant serve` start to its first answer over HTTP: {first:.1f} s)", flush=True)
