@@ -114,6 +114,13 @@ def median(values: list[float]) -> float:
 
 
 def peak_rss_mib() -> float:
+    """This process's peak resident memory (VmHWM; ru_maxrss would carry a parent's peak across exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
