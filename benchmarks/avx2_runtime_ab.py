@@ -2,7 +2,10 @@
 fp32 (with the compiled question shapes), interleaved in one process, on one index.
 
 Usage: .venv/bin/python benchmarks/avx2_runtime_ab.py --index DIR [--queries 40] [--rounds 2]
-       [--doc-sample 48] [--repeats 3] [--quality]
+       [--doc-sample 48] [--repeats 3] [--quality] [--native]
+
+``--native``: the same comparison on this machine's own kernels, no restriction: on an AVX-512 CPU,
+fp32 is what a CPU with AVX-512 but no bf16 runs (fp32 arithmetic uses no bf16 instruction).
 
 On an AVX-512 machine the benchmark runs itself again in a child process with the kernels
 restricted to AVX2 (``cpu.AVX2_ENV``); OpenVINO's matrix products follow ``ONEDNN_MAX_CPU_ISA``
@@ -102,11 +105,12 @@ def main() -> None:
     parser.add_argument("--doc-sample", type=int, default=48)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quality", action="store_true", help="seeds_qa evidence in each runtime too")
+    parser.add_argument("--native", action="store_true", help="this machine's kernels, not restricted to AVX2")
     args = parser.parse_args()
     from assistant.embedding.cpu import AVX2_ENV, RESTRICTIONS, cpu_class
 
     restricted = {k: os.environ[k] for k in RESTRICTIONS if k in os.environ}
-    if not restricted and cpu_class().startswith("avx512"):
+    if not restricted and not args.native and cpu_class().startswith("avx512"):
         print("AVX-512 machine: running again with the kernels restricted to AVX2, in a child process", flush=True)
         sys.exit(subprocess.run([sys.executable, __file__, *sys.argv[1:]], env={**os.environ, **AVX2_ENV}).returncode)
 
@@ -121,7 +125,7 @@ def main() -> None:
     ov_emb = OpenVINOEmbedder(precision="fp32", query_cache=0)
     ov_emb.use_query_graph(build=True, report=print).join()
     index = load_index(args.index)
-    names = {"PyTorch fp32 + compiled query graph (today's AVX2 server)": torch_emb,
+    names = {"PyTorch fp32 + compiled query graph": torch_emb,
              "OpenVINO fp32 + question shapes": ov_emb}
     questions = [q.text for q in pooled_corpus().queries]
     random.Random(5).shuffle(questions)
@@ -144,11 +148,18 @@ def main() -> None:
         print(f"| {label} | {rate:.2f} | {rate / rates['baseline']:.2f}x | {cosine[name]:.4f} |", flush=True)
 
     ceiling(ov_emb, sample, rates)
+    if args.native:
+        return finish(args, torch_emb, ov_emb)
     share, per_kernel = kernel_share(ov_emb.ov.shapes.path, ov_emb.ov.table.shape[1])
     print(f"\nOpenVINO kernels, one 32-token question (performance counters): {100 * share:.1f}% of the time "
           "in kernels still named avx512; the largest:")
     for name, ms in per_kernel.most_common(6):
         print(f"  {name}: {ms:.2f} ms")
+    finish(args, torch_emb, ov_emb)
+
+
+def finish(args, torch_emb, ov_emb) -> None:
+    """seeds_qa evidence in each runtime (``--quality``), the memory and the load at the end."""
     if args.quality:
         print("\nseeds_qa evidence@1 / @5 on the seeds (documents and questions embedded in each runtime):")
         for name, emb in (("PyTorch fp32", torch_emb), ("OpenVINO fp32", ov_emb)):

@@ -66,7 +66,9 @@ def test_runtime_auto_picks_openvino_only_where_it_was_measured_to_pay(monkeypat
     assert cpu.resolve_runtime("auto", "fp32") == "openvino"
     assert cpu.resolve_runtime("auto", "bf16") == "torch" and cpu.resolve_runtime("torch", "fp32") == "torch"
     monkeypatch.setattr(cpu, "cpu_flags", lambda: frozenset({"avx2", "avx512f"}))  # AVX-512 without bf16
-    assert cpu.resolve_runtime("auto", "fp32") == "torch"  # not measured
+    assert cpu.resolve_runtime("auto", "fp32") == "openvino"  # measured in fp32 on AVX-512 kernels
+    monkeypatch.setattr(cpu, "cpu_flags", lambda: frozenset({"sse4_2"}))  # no AVX2: nothing measured
+    assert cpu.resolve_runtime("auto", "fp32") == "torch"
     assert cpu.resolve_runtime("openvino", "fp32") == "openvino"  # asked for explicitly
     monkeypatch.setattr(cpu, "openvino_available", lambda: False)
     assert cpu.resolve_runtime("auto", "bf16") == "torch"
@@ -223,7 +225,7 @@ def test_cached_vectors_are_kept_apart_by_what_changes_them(tmp_path, monkeypatc
     ({"avx2", "avx512f", "avx512_bf16"}, True, True, ("int8", "openvino")),  # OpenVINO, int8 weights
     ({"avx2", "avx512f", "avx512_bf16"}, True, False, ("bf16", "openvino")),  # nothing writes int8 weights
     ({"avx2", "avx512f", "avx512_bf16"}, False, True, ("bf16", "torch")),
-    ({"avx2", "avx512f"}, True, True, ("fp32", "torch")),  # AVX-512 without bf16: not measured
+    ({"avx2", "avx512f"}, True, True, ("fp32", "openvino")),  # AVX-512 without bf16: OpenVINO fp32
     ({"avx2", "fma"}, True, True, ("fp32", "openvino")),  # AVX2: OpenVINO fp32; int8 lost seeds_qa evidence
     ({"avx2", "fma"}, False, True, ("fp32", "torch")),
 ])

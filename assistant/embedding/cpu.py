@@ -84,11 +84,11 @@ def resolve_precision(precision: str) -> str:
 
 def resolve_runtime(runtime: str, precision: str) -> str:
     """The engine that runs the model: "auto" picks OpenVINO, when it is installed, for bf16 on CPUs
-    with native bfloat16 and for fp32 on AVX2 CPUs: there it was measured fastest for questions and
-    documents at the same quality (README "Performance"; ``benchmarks/avx2_runtime_ab.py`` on AVX2:
-    the server's question 51 ms against PyTorch's compiled graph at 70 ms, documents 1.5x against
-    1.26x the baseline, seeds_qa evidence equal). Elsewhere (AVX-512 without bf16: not measured)
-    PyTorch."""
+    with native bfloat16 and for fp32 on AVX2 and AVX-512 CPUs without it: there it was measured
+    fastest for questions and documents at the same quality (README "Performance";
+    ``benchmarks/avx2_runtime_ab.py``: on AVX2 kernels the server's question 51 ms against PyTorch's
+    compiled graph at 70 ms, documents 1.5x against 1.26x the baseline; on AVX-512 kernels in fp32
+    42 against 53 ms, 1.83x against 1.27x; seeds_qa evidence equal). Elsewhere PyTorch."""
     if runtime not in RUNTIMES:
         raise ModelError(f"unknown runtime {runtime!r}; choose one of {', '.join(RUNTIMES)}")
     if runtime == "torch":
@@ -99,7 +99,8 @@ def resolve_runtime(runtime: str, precision: str) -> str:
         if precision not in ("fp32", "bf16", "int8"):
             raise ModelError(f"the openvino runtime runs fp32, bf16 or int8, not {precision}")
         return "openvino"
-    measured = (precision == "bf16" and cpu_class() == "avx512-bf16") or (precision == "fp32" and cpu_class() == "avx2")
+    cls = cpu_class()
+    measured = (precision == "bf16" and cls == "avx512-bf16") or (precision == "fp32" and cls in ("avx2", "avx512"))
     return "openvino" if measured and openvino_available() else "torch"
 
 
@@ -107,9 +108,10 @@ def resolve_model_options(precision: str, runtime: str) -> tuple[str, str]:
     """(precision, runtime) actually used, what ``make_embedder`` builds. ``auto`` picks per CPU class
     what bench_perf measured to pay at unchanged quality: on AVX512-BF16 with OpenVINO, its int8
     weights (documents 1.05-1.2x faster than bf16, questions 0.77-1.0x its time; pooled MRR@10 and
-    seeds_qa evidence as bf16), elsewhere ``resolve_precision`` and ``resolve_runtime`` (on AVX2:
-    OpenVINO fp32). On AVX2 no int8 is picked: PyTorch's lost 0.056 of seeds_qa evidence@1 and was not
-    reliably faster than fp32 for documents; OpenVINO's int8 weights ran a question in 610 ms there."""
+    seeds_qa evidence as bf16), elsewhere ``resolve_precision`` and ``resolve_runtime`` (OpenVINO fp32
+    on AVX2 and on AVX-512 without bf16). On AVX2 no int8 is picked: PyTorch's lost 0.056 of seeds_qa
+    evidence@1 and was not reliably faster than fp32 for documents; OpenVINO's int8 weights ran a
+    question in 610 ms there."""
     chosen = resolve_precision(precision)
     engine = resolve_runtime(runtime, chosen)
     if precision == "auto" and engine == "openvino" and cpu_class() == "avx512-bf16" and nncf_available():
