@@ -12,7 +12,8 @@ Speed options (see benchmarks/bench_perf.py for what each buys on this machine):
   about half the eager time; the server turns it on.
 - ``runtime`` (``make_embedder``): "torch" (``SentenceTransformerEmbedder``), "openvino"
   (``OpenVINOEmbedder``: the model converted once and run without PyTorch; openvino_runtime.py) or
-  "auto" (OpenVINO where bench_perf measured it fastest: CPUs with native bfloat16).
+  "auto" (OpenVINO where it was measured fastest: CPUs with native bfloat16, and fp32 on AVX2 and
+  AVX-512 CPUs without it; ``cpu.resolve_runtime``).
 """
 
 from __future__ import annotations
