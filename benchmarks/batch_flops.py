@@ -16,18 +16,11 @@ from perf_common import machine, pooled_corpus
 
 def linear_weights(model) -> int:
     """Multiply-adds per token of the model's matrix products with a constant weight (through any
-    decompression or quantisation ops in front of the weight)."""
-    total = 0
-    for op in model.get_ordered_ops():
-        if op.get_type_name() != "MatMul":
-            continue
-        node = op.input(1).get_source_output().get_node()
-        while node.get_type_name() != "Constant" and node.get_input_size():
-            node = node.input(0).get_source_output().get_node()
-        shape = tuple(node.get_output_shape(0)) if node.get_type_name() == "Constant" else ()
-        if len(shape) == 2:
-            total += shape[0] * shape[1]
-    return total
+    decompression or quantisation ops in front of the weight: ``openvino_runtime.weight_shape``)."""
+    from assistant.embedding.openvino_runtime import weight_shape
+
+    shapes = [weight_shape(op) for op in model.get_ordered_ops() if op.get_type_name() == "MatMul"]
+    return sum(out * inp for out, inp in filter(None, shapes))
 
 
 def main() -> None:

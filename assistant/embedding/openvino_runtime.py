@@ -227,13 +227,13 @@ def fp16_layers(model) -> list[str]:
     products = [op for op in model.get_ordered_ops() if op.get_type_name() == "MatMul"]
     keep = {op.get_friendly_name() for op in products[-2:]}
     for op in products:
-        shape = _weight_shape(op)
+        shape = weight_shape(op)
         if shape is not None and shape[0] < shape[1]:
             keep.add(op.get_friendly_name())
     return sorted(keep)
 
 
-def _weight_shape(op) -> tuple[int, ...] | None:
+def weight_shape(op) -> tuple[int, ...] | None:
     """(out, in) of a MatMul's constant weight, through its decompression ops; None for two activations."""
     node = op.input(1).get_source_output().get_node()
     while node.get_type_name() != "Constant":
