@@ -158,7 +158,7 @@ def answer_question(searcher, question: str, k: int = DEFAULTS.answer_k, *,
     if expanded:  # the sources' own names for the question's parties and concepts
         seen = {h.passage.passage_id for h in hits}
         pool += [h for h in searcher.search(expanded, k, method="bm25", fold=False)
-                 if h.passage.passage_id not in seen]
+                 if h.passage.passage_id not in seen and _names_context(q, docs[h.passage.doc_id], h)]
     related = max((h.scores.get("dense", -1.0) for h in hits), default=-1.0) >= MIN_DENSE
     parties = PartyMatcher(q.party, getattr(searcher, "embedder", None), q.party_label)
     closeness = SentenceCloseness(searcher, text) if related and q.terms else None
@@ -197,6 +197,16 @@ def answer_question(searcher, question: str, k: int = DEFAULTS.answer_k, *,
     log.info("answer: %d candidate sentences, %d chosen", len(candidates), len(chosen))
     return Answer(question, tuple(sentences), tuple(claims), compare(claims, q.kind) if sentences else "none",
                   hits_out, q.kind)
+
+
+def _names_context(q: Question, doc: Document, hit: Hit) -> bool:
+    """Whether a passage found by the concepts' other names alone (``expand_query``) also names one
+    of the question's own words or parties: "كم عدد الأطفال المحتجزين في السجن" is not answered by
+    a passage counting children somewhere else. A question of concepts alone keeps every such passage."""
+    if not q.words and not q.party:
+        return True
+    toks = tokens(fold(doc.text[hit.passage.start:hit.passage.end], hit.passage.start))
+    return coverage(replace(q, concepts=frozenset()), toks) > 0
 
 
 def _candidates(q: Question, hit: Hit, doc: Document, parties: PartyMatcher | None = None,

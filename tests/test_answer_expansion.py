@@ -1,0 +1,57 @@
+"""The answer's second, lexical search by the vocabulary's other names for the question's concepts
+(``expand_query``) finds passages that say the thing asked in other words; a passage it finds must
+also be about what the question asks, or an unanswerable question is answered from elsewhere
+(the children of a village's schools for a question about children held in a prison)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer import answer_question
+from assistant.decode import sha256_text
+from assistant.records import Document, Source
+from assistant.search import Searcher
+from assistant.store import build_index, load_index
+
+PRISON = "أعلنت إدارة السجن المركزي أن النزلاء المحتجزين فيه نقلوا إلى مبنى جديد خارج المدينة."
+SCHOOL = "وتضم مدارس القرية 40 طفلا يتعلمون في صفوف مكتظة، حسبما أفاد مدير التعليم."
+
+
+class OnlyFirstSearch:
+    """The searcher, but the question's own (hybrid) search finds only the ``main`` document: what a
+    large collection does when the passage the expansion finds ranks far below the question's own."""
+
+    def __init__(self, searcher: Searcher, main: str):
+        self.inner, self.main = searcher, main
+
+    def search(self, text, k, *, method="hybrid", **options):
+        hits = self.inner.search(text, k, method=method, **options)
+        return [h for h in hits if h.passage.doc_id == self.main] if method == "hybrid" else hits
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+@pytest.fixture(scope="module")
+def searcher(tmp_path_factory):
+    from assistant.embedding.embedder import FakeEmbedder
+
+    embedder = FakeEmbedder()
+    docs = [Document(Source(doc_id=doc_id, path=f"{doc_id}.txt", title=title), text, sha256_text(text),
+                     ((0, len(text)),))
+            for doc_id, title, text in (("prison", "نقل النزلاء", PRISON), ("school", "مدارس القرية", SCHOOL))]
+    folder = tmp_path_factory.mktemp("expansion")
+    build_index(docs, embedder, folder)
+    return Searcher(load_index(folder), embedder)
+
+
+def test_a_passage_found_only_by_the_concept_elsewhere_does_not_answer(searcher):
+    routed = OnlyFirstSearch(searcher, "prison")
+    assert searcher.search("طفل اطفال", 5, method="bm25")[0].passage.doc_id == "school"  # what the expansion finds
+    answer = answer_question(routed, "كم عدد الأطفال المحتجزين في السجن المركزي؟")
+    assert not answer.claims and not answer.sentences
+
+
+def test_a_passage_found_by_the_concept_that_names_the_question_still_answers(searcher):
+    answer = answer_question(OnlyFirstSearch(searcher, "prison"), "كم طفلا يتعلمون في مدارس القرية؟")
+    assert [c.number for c in answer.claims] == [40] and answer.claims[0].doc_id == "school"
