@@ -202,11 +202,14 @@ def answer_question(searcher, question: str, k: int = DEFAULTS.answer_k, *,
 def _names_context(q: Question, doc: Document, hit: Hit) -> bool:
     """Whether a passage found by the concepts' other names alone (``expand_query``) also names one
     of the question's own words or parties: "كم عدد الأطفال المحتجزين في السجن" is not answered by
-    a passage counting children somewhere else. A question of concepts alone keeps every such passage."""
-    if not q.words and not q.party:
-        return True
-    toks = tokens(fold(doc.text[hit.passage.start:hit.passage.end], hit.passage.start))
-    return coverage(replace(q, concepts=frozenset()), toks) > 0
+    a passage counting children somewhere else."""
+    return _names_own(q, tokens(fold(doc.text[hit.passage.start:hit.passage.end], hit.passage.start)))
+
+
+def _names_own(q: Question, toks) -> bool:
+    """Whether ``toks`` name one of the question's own words or parties, not only its concepts; true
+    for a question of concepts alone."""
+    return not q.words and not q.party or coverage(replace(q, concepts=frozenset()), toks) > 0
 
 
 def _candidates(q: Question, hit: Hit, doc: Document, parties: PartyMatcher | None = None,
@@ -226,6 +229,8 @@ def _candidates(q: Question, hit: Hit, doc: Document, parties: PartyMatcher | No
         close = near.get((s, e), 0.0)
         if cov < (MIN_FIGURE_COVERAGE if q.kind == "figure" else MIN_COVERAGE) and close < MIN_SENTENCE_COSINE:
             continue  # a figure's own words are checked by figure_spans: a short sentence may hold it
+        if q.kind == "figure" and q.duration and close < MIN_SENTENCE_COSINE and not _names_own(q, toks):
+            continue  # "كم يوما استمرت المعارك": a span of time counts nothing; the sentence must say of what
         speaker, said_at = speaker_of(doc, spans, idx, f, toks)
         if q.kind == "figure":
             found = figure_spans(q, f, toks, speaker, parties)

@@ -1,7 +1,12 @@
-"""The answer's second, lexical search by the vocabulary's other names for the question's concepts
+"""An answer comes from what the question asks about, not from a passage or sentence that shares
+only its concept.
+
+The answer's second, lexical search by the vocabulary's other names for the question's concepts
 (``expand_query``) finds passages that say the thing asked in other words; a passage it finds must
 also be about what the question asks, or an unanswerable question is answered from elsewhere
-(the children of a village's schools for a question about children held in a prison)."""
+(the children of a village's schools for a question about children held in a prison). And a span
+of time counts nothing by itself: for "how many days did X last" the sentence must say X.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,8 @@ from assistant.store import build_index, load_index
 
 PRISON = "أعلنت إدارة السجن المركزي أن النزلاء المحتجزين فيه نقلوا إلى مبنى جديد خارج المدينة."
 SCHOOL = "وتضم مدارس القرية 40 طفلا يتعلمون في صفوف مكتظة، حسبما أفاد مدير التعليم."
+STRIKE = ("استمر إضراب عمال الميناء 5 أيام قبل التوصل إلى اتفاق مع الإدارة. "
+          "وقالت النقابة إنها تناضل منذ أكثر من ثلاث سنوات من أجل رفع الأجور.")
 
 
 class OnlyFirstSearch:
@@ -55,3 +62,14 @@ def test_a_passage_found_only_by_the_concept_elsewhere_does_not_answer(searcher)
 def test_a_passage_found_by_the_concept_that_names_the_question_still_answers(searcher):
     answer = answer_question(OnlyFirstSearch(searcher, "prison"), "كم طفلا يتعلمون في مدارس القرية؟")
     assert [c.number for c in answer.claims] == [40] and answer.claims[0].doc_id == "school"
+
+
+@pytest.mark.integration
+def test_how_long_is_answered_by_a_sentence_that_says_what_lasted(real_embedder, tmp_path):
+    """The real model: the sentence about the union's years is not close to the question (the
+    character-trigram test embedder finds it close enough to pass on that alone)."""
+    doc = Document(Source(doc_id="strike", path="strike.txt", title="إضراب الميناء"), STRIKE, sha256_text(STRIKE),
+                   ((0, len(STRIKE)),))
+    build_index([doc], real_embedder, tmp_path / "index")
+    answer = answer_question(Searcher(load_index(tmp_path / "index"), real_embedder), "كم يوما استمر الإضراب؟")
+    assert [c.value for c in answer.claims] == ["5"]  # not "أكثر من ثلاث" (years the union has campaigned)
