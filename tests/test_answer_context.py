@@ -4,7 +4,7 @@ only its concept.
 The answer's second, lexical search by the vocabulary's other names for the question's concepts
 (``expand_query``) finds passages that say the thing asked in other words; a passage it finds must
 also be about what the question asks, or an unanswerable question is answered from elsewhere
-(the children of a village's schools for a question about children held in a prison). And a span
+(the workers of a village's schools for a question about workers trapped in a mine). And a span
 of time counts nothing by itself: for "how many days did X last" the sentence must say X.
 """
 
@@ -13,13 +13,14 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer import answer_question
+from assistant.answer.question import expand_query, parse_question
 from assistant.decode import sha256_text
 from assistant.records import Document, Source
 from assistant.search import Searcher
 from assistant.store import build_index, load_index
 
-PRISON = "أعلنت إدارة السجن المركزي أن النزلاء المحتجزين فيه نقلوا إلى مبنى جديد خارج المدينة."
-SCHOOL = "وتضم مدارس القرية 40 طفلا يتعلمون في صفوف مكتظة، حسبما أفاد مدير التعليم."
+MINE = "أعلنت إدارة المنجم أن العمال العالقين في النفق الثالث نقلوا إلى مستشفى المدينة."
+SCHOOL = "ويعمل في مدارس القرية 40 موظفا في التنظيف والحراسة، حسبما أفاد مدير التعليم."
 STRIKE = ("استمر إضراب عمال الميناء 5 أيام قبل التوصل إلى اتفاق مع الإدارة. "
           "وقالت النقابة إنها تناضل منذ أكثر من ثلاث سنوات من أجل رفع الأجور.")
 
@@ -46,21 +47,23 @@ def searcher(tmp_path_factory):
     embedder = FakeEmbedder()
     docs = [Document(Source(doc_id=doc_id, path=f"{doc_id}.txt", title=title), text, sha256_text(text),
                      ((0, len(text)),))
-            for doc_id, title, text in (("prison", "نقل النزلاء", PRISON), ("school", "مدارس القرية", SCHOOL))]
+            for doc_id, title, text in (("mine", "نقل العمال", MINE), ("school", "مدارس القرية", SCHOOL))]
     folder = tmp_path_factory.mktemp("expansion")
     build_index(docs, embedder, folder)
     return Searcher(load_index(folder), embedder)
 
 
 def test_a_passage_found_only_by_the_concept_elsewhere_does_not_answer(searcher):
-    routed = OnlyFirstSearch(searcher, "prison")
-    assert searcher.search("طفل اطفال", 5, method="bm25")[0].passage.doc_id == "school"  # what the expansion finds
-    answer = answer_question(routed, "كم عدد الأطفال المحتجزين في السجن المركزي؟")
+    routed = OnlyFirstSearch(searcher, "mine")
+    question = "كم عدد العمال العالقين في المنجم؟"
+    found = searcher.search(expand_query(parse_question(question)), 5, method="bm25")
+    assert "school" in {h.passage.doc_id for h in found}  # what the expansion finds
+    answer = answer_question(routed, question)
     assert not answer.claims and not answer.sentences
 
 
 def test_a_passage_found_by_the_concept_that_names_the_question_still_answers(searcher):
-    answer = answer_question(OnlyFirstSearch(searcher, "prison"), "كم طفلا يتعلمون في مدارس القرية؟")
+    answer = answer_question(OnlyFirstSearch(searcher, "mine"), "كم عدد الموظفين في مدارس القرية؟")
     assert [c.number for c in answer.claims] == [40] and answer.claims[0].doc_id == "school"
 
 

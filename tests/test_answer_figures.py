@@ -224,3 +224,12 @@ def test_when_it_started_is_the_time_after_since():
     assert says_since(started, f) and not says_since(happened, f)  # "since" stands for the asked "started"
     assert not says_since(started, fold("وهي الأكبر منذ 5 سنوات"))  # a duration says no start
     assert _spans("متى بدأ الإضراب؟", "الإضراب، الأطول منذ 3 أشهر، مستمرٌّ في المصانعِ ومنذُ مساءِ الأحد")[0] == "مساءِ الأحد"
+
+
+def test_who_holds_a_title_is_named_only_where_the_title_is_said():
+    s = "وقال مدير المصنع، ماهر سليم، إن الحريق اندلع في المخزن، بحسب وكيل الشركة، سامر خليل، في المساء"
+    assert _spans("من هو مدير المصنع؟", s)[0] == "ماهر سليم"
+    # no minister in the sentence: the names after its other words ("الشركة، X،") are not the minister's
+    assert _spans("من هو وزير الصناعة الذي زار الشركة؟", s) == []
+    assert _spans("من كان وزير الصناعة؟", s) == []
+    assert _spans("من يدير الشركة؟", "ويدير الشركة المهندس ماهر سليم منذ عامين")  # a verb: read after it

@@ -201,8 +201,8 @@ def answer_question(searcher, question: str, k: int = DEFAULTS.answer_k, *,
 
 def _names_context(q: Question, doc: Document, hit: Hit) -> bool:
     """Whether a passage found by the concepts' other names alone (``expand_query``) also names one
-    of the question's own words or parties: "كم عدد الأطفال المحتجزين في السجن" is not answered by
-    a passage counting children somewhere else."""
+    of the question's own words or parties: "كم عدد العمال العالقين في المنجم" is not answered by
+    a passage counting workers somewhere else."""
     return _names_own(q, tokens(fold(doc.text[hit.passage.start:hit.passage.end], hit.passage.start)))
 
 
@@ -230,7 +230,7 @@ def _candidates(q: Question, hit: Hit, doc: Document, parties: PartyMatcher | No
         if cov < (MIN_FIGURE_COVERAGE if q.kind == "figure" else MIN_COVERAGE) and close < MIN_SENTENCE_COSINE:
             continue  # a figure's own words are checked by figure_spans: a short sentence may hold it
         if q.kind == "figure" and q.duration and close < MIN_SENTENCE_COSINE and not _names_own(q, toks):
-            continue  # "كم يوما استمرت المعارك": a span of time counts nothing; the sentence must say of what
+            continue  # "كم يوما استمر الإضراب": a span of time counts nothing; the sentence must say of what
         speaker, said_at = speaker_of(doc, spans, idx, f, toks)
         if q.kind == "figure":
             found = figure_spans(q, f, toks, speaker, parties)

@@ -112,6 +112,8 @@ def _names(q: Question, f: Folded, toks: list[Token], after: int) -> list[Span]:
     heads = _name_heads(q)
     if any(any(same_word(h, t.text) for t in toks) for h in heads):
         heads |= CLASSIFIERS  # "أطلق عليها اسم “X”", in a sentence about what is named
+    elif _asks_who_the_title_is(q):
+        return []  # "من هو وزير الداخلية ...؟": a sentence without a minister names someone else
     mine = q.words + tuple(w for g in q.party for w in g)
     asked = [i for i, t in enumerate(toks) if any(same_word(w, t.text) for w in mine)]
     which = q.which
@@ -152,6 +154,14 @@ def _asks_who_they_are(q: Question) -> bool:
     return len(words) == 2 and words[0] in _n("من ومن") and words[1] in _PRONOUNS
 
 
+def _asks_who_the_title_is(q: Question) -> bool:
+    """"من هو قائد ...؟", "من كانت رئيسة ...؟": who holds the noun after the copula; the answer names
+    them where that noun is said ("قائد الفرقة، سامر خليل،")."""
+    words = [t.text for t in tokens(fold(q.text))][:3]
+    return len(words) == 3 and words[0] in _n("من ومن") and words[1] in _COPULAS and words[2] not in STOPWORDS
+
+
+_COPULAS = _n("هو هي كان كانت")
 _RELATIVES = _n("الذي التي الذين اللذين اللتين اللواتي")
 
 
