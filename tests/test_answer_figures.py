@@ -233,3 +233,11 @@ def test_who_holds_a_title_is_named_only_where_the_title_is_said():
     assert _spans("من هو وزير الصناعة الذي زار الشركة؟", s) == []
     assert _spans("من كان وزير الصناعة؟", s) == []
     assert _spans("من يدير الشركة؟", "ويدير الشركة المهندس ماهر سليم منذ عامين")  # a verb: read after it
+
+
+def test_a_plural_relational_adjective_after_the_counted_noun_says_whose_they_are():
+    q = parse_question("كم عدد الجنود الأمريكيين الذين قتلوا؟")
+    assert q.counted == {"soldier"} and q.party == (("الامريكيين",),)
+    assert _values("كم عدد الجنود الأمريكيين الذين قتلوا؟", "قتل 3 جنود أمريكيين في الهجوم") == ["3"]
+    assert _values("كم عدد الجنود الأمريكيين الذين قتلوا؟", "قتل 40 من قوات الأمن في الهجوم") == []
+    assert parse_question("كم عدد القتلى المدنيين؟").party == ()  # a counted group of its own, not whose

@@ -182,6 +182,8 @@ def _counted(toks: list[Token], kind: str) -> tuple[set[str], str, int | None]:
         after_cue = k == i + 1 and words[i] in _n("كم")  # "كم سيارة": a tamyiz, no genitive follows
         if c and not (after_cue and counted) and not words[k].startswith("ال"):
             return counted, noun, k + 1  # "عدد قتلى X", "كم قتل من X"
+        if counted and words[k].startswith("ال") and _plural_nisba(words[k + 1:k + 2]):
+            return counted, noun, k + 1  # "عدد الجنود الأمريكيين": the adjective says whose they are
         from_place = events(c) & _MOTION  # "الفارين من السجن": where from, not whose
         return counted, noun, (k + 1 if words[k + 1:k + 2] == [normalize_arabic("من")] and not from_place else None)
     # English: "how many rebel fighters were killed": the words before the counted noun are its party
@@ -190,6 +192,14 @@ def _counted(toks: list[Token], kind: str) -> tuple[set[str], str, int | None]:
     if k < len(words):
         counted = {x for x in concepts_of(words[k]) if r.get(x) not in ("event", "attribute")}
     return counted, "", -(j + 1) if k > j else None
+
+
+def _plural_nisba(next_word: list[str]) -> bool:
+    """A definite sound-plural relational adjective ("الأمريكيين", "الحكوميون") that is no concept of
+    the vocabulary (not "المدنيين": a counted group of its own)."""
+    w = next_word[0] if next_word else ""
+    return w.startswith("ال") and len(w) > 6 and w.endswith(("يين", "يون")) and not concepts_of(w) \
+        and w not in STOPWORDS
 
 
 def _party(toks: list[Token], at: int) -> list[tuple[str, ...]]:
