@@ -241,3 +241,13 @@ def test_a_plural_relational_adjective_after_the_counted_noun_says_whose_they_ar
     assert _values("كم عدد الجنود الأمريكيين الذين قتلوا؟", "قتل 3 جنود أمريكيين في الهجوم") == ["3"]
     assert _values("كم عدد الجنود الأمريكيين الذين قتلوا؟", "قتل 40 من قوات الأمن في الهجوم") == []
     assert parse_question("كم عدد القتلى المدنيين؟").party == ()  # a counted group of its own, not whose
+
+
+def test_the_lasting_verb_says_a_span_is_asked_not_of_what():
+    from assistant.answer.question import lasting
+
+    q = parse_question("كم يوما استمر الإضراب؟")
+    assert q.duration and lasting(q).words == ("الاضراب",)  # the sentence must say the strike, not "lasted"
+    assert lasting(parse_question("كم يوماً دامت المواجهات خارج المدينة؟")).words == ("المواجهات", "خارج", "المدينه")
+    assert parse_question("How long did the strike last?").duration
+    assert not parse_question("كم عدد القتلى؟").duration

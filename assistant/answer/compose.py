@@ -23,7 +23,7 @@ from .figures import figure_spans
 from .followup import resolve
 from .lexicon import fold, same_word, tokens
 from .parties import PartyMatcher
-from .question import Question, Span, asked_noun, coverage, expand_query
+from .question import Question, Span, asked_noun, coverage, expand_query, lasting
 from .spans import says_since, typed_spans
 from .speakers import claim_date, speaker_of
 
@@ -229,7 +229,7 @@ def _candidates(q: Question, hit: Hit, doc: Document, parties: PartyMatcher | No
         close = near.get((s, e), 0.0)
         if cov < (MIN_FIGURE_COVERAGE if q.kind == "figure" else MIN_COVERAGE) and close < MIN_SENTENCE_COSINE:
             continue  # a figure's own words are checked by figure_spans: a short sentence may hold it
-        if q.kind == "figure" and q.duration and close < MIN_SENTENCE_COSINE and not _names_own(q, toks):
+        if q.kind == "figure" and q.duration and close < MIN_SENTENCE_COSINE and not _names_own(lasting(q), toks):
             continue  # "كم يوما استمر الإضراب": a span of time counts nothing; the sentence must say of what
         speaker, said_at = speaker_of(doc, spans, idx, f, toks)
         if q.kind == "figure":

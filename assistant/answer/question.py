@@ -10,7 +10,7 @@ listed in code: they are the question's own words, matched in a sentence by ``pa
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..normalize import STOPWORDS, normalize_arabic
 from .lexicon import (
@@ -26,6 +26,7 @@ from .lexicon import (
     tokens,
     variants,
     vocabulary,
+    word_matches,
 )
 
 
@@ -144,8 +145,9 @@ def parse_question(text: str) -> Question:
     in_party = {w for g in party for w in g}
     rest = [w for w in (t.text.lower() for t in content_words(toks)) if not concepts_of(w)
             and not in_party & set(variants(w)) and w not in _EN_STOP | _CONTEXT | CLASSIFIERS and w != noun]
-    if kind == "figure" and re.search(r"(?:كم|مده|how long)\b.*(?:استمر|دام|last)", f.text.lower()):
-        counted |= {"duration"}
+    if kind == "figure" and (re.search(r"(?:كم|مده|how long)\b", f.text.lower()) and lasting(
+            Question(text, kind, frozenset(), tuple(words))).words != tuple(words)):
+        counted |= {"duration"}  # "كم استمر الإضراب", "how long did it last"
     in_party = {w for g in party for w in g}
     label = " ".join(text[t.start:t.end] for t in toks if t.text.lower() in in_party or t.text.lower()[1:] in in_party)
     sequel_words = vocabulary().words("question", "sequel")
@@ -242,6 +244,12 @@ def expand_query(q: Question) -> str:
         table = roles()[concept]
         extra += [t.lstrip("=") for t in v.forms(table, concept) if not t.lstrip("=").isascii()][:12]
     return " ".join(extra)
+
+
+def lasting(q: Question) -> Question:
+    """The question without its lasting verb ("كم يوما استمر الإضراب" -> الإضراب): what lasted."""
+    verbs = vocabulary().forms("question", "lasting")
+    return replace(q, words=tuple(w for w in q.words if not any(word_matches(w, t) for t in verbs)))
 
 
 def coverage(q: Question, toks: list[Token], without: str = "") -> float:
