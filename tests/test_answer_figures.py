@@ -251,3 +251,17 @@ def test_the_lasting_verb_says_a_span_is_asked_not_of_what():
     assert lasting(parse_question("كم يوماً دامت المواجهات خارج المدينة؟")).words == ("المواجهات", "خارج", "المدينه")
     assert parse_question("How long did the strike last?").duration
     assert not parse_question("كم عدد القتلى؟").duration
+
+
+def test_a_part_of_the_toll_answers_only_a_question_about_that_part():
+    s = "وأضافت المصادر أن بين القتلى 9 أطفال كانوا نائمين في منازلهم"
+    assert _values("كم عدد القتلى؟", s) == []  # the toll is not 9
+    assert _values("كم طفلا قتل؟", s) == ["9"]
+    assert _values("كم عدد القتلى؟", "قتل 35 شخصا بينهم 9 أطفال") == ["35"]
+    assert _values("كم عدد الأطفال القتلى؟", "قتل 35 شخصا من بينهم 9 أطفال") == ["9"]
+    assert _values("كم عدد القتلى؟", "قتل بين 20 و30 شخصا في الانفجار") == ["بين 20 و30"]  # a range
+
+
+def test_an_event_verb_is_known_in_its_other_forms():
+    assert _values("كم عدد المباني التي انهارت؟", "انهار نحو 300 مبنى في الأحياء القديمة") == ["نحو 300"]
+    assert _values("كم منزلا دمرته السيول؟", "ودمرت السيول 40 منزلا في القرية") == ["40"]

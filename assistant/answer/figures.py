@@ -49,6 +49,19 @@ def figure_spans(q: Question, f: Folded, toks: list[Token], speaker: str = "",
     return sorted(out, key=lambda s: -s.fit)
 
 
+_AMONG_THEM = _n("بينهم بينهن بينها")
+
+
+def _among(head: list[Token]) -> bool:
+    """Whether the words before a figure make it a part of a group: "من بينهم 9 أطفال", "بين القتلى 9
+    أطفال" (not the range "بين 20 و30", whose "بين" is right before its first number)."""
+    for i, t in enumerate(head):
+        forms = variants(t.text)
+        if any(v in _AMONG_THEM for v in forms) or "بين" in forms and i < len(head) - 1:
+            return True
+    return False
+
+
 def _neighbours(f: Folded, toks: list[Token], fig: Figure) -> tuple[list[Token], list[Token]]:
     """The words after the figure (its noun: "15 قتيلا", "23 عنصرا من الحركة") and before it ("مقتل 15",
     "عدد قتلى X"), each within its clause."""
@@ -114,6 +127,8 @@ def _figure_fit(q: Question, f: Folded, toks: list[Token], fig: Figure, speaker:
         return None  # "4 مدنيين" does not answer "how many workers"
     if want and not counted and (not want <= _GENERIC or not q.events and not q.party):
         return None  # a bare "40" may count fighters, not civilians; "كم عنصرا" needs its noun
+    if _among(head) and not want & counted:
+        return None  # "بينهم 9 أطفال": a part of the toll, which answers only a question about that part
     attributes = {c for c in q.concepts if r.get(c) == "attribute"}
     if attributes and not attributes <= noun_c:
         return None
