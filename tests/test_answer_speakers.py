@@ -28,6 +28,8 @@ def _speakers(text: str) -> list[str]:
     ("According to the fire brigade, 12 people died", ["the fire brigade"]),
     ("The interior ministry said 40 passengers were on board", ["The interior ministry"]),
     ("وقالت شركة الكهرباء الوطنية إن الانقطاع استمر 6 ساعات", ["شركة الكهرباء الوطنية"]),
+    ("وقال النائب سامي يوسف إن عدد القتلى تجاوز 70", ["النائب سامي يوسف"]),  # an office takes a name
+    ("وقال الوزير إن الحصيلة بلغت 30", ["الوزير"]),  # and names someone alone too, unlike "الدكتور"
 ])
 def test_attribution_forms(text, expected):
     assert _speakers(text) == expected

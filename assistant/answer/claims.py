@@ -201,6 +201,10 @@ GENERIC = _V.words("reporting", "generic")
 STATEMENTS = _V.words("reporting", "statement")
 _TITLES = frozenset(_n("الدكتور د الشيخ السيد الأستاذ المهندس العميد اللواء العقيد المقدم الرائد النقيب "
                        "الحاج السيدة الدكتورة dr mr mrs"))
+# Offices that may take a personal name ("النائب سامي يوسف") but, unlike a title, name someone alone too
+# ("قال الوزير": the minister the article has named).
+_OFFICES = frozenset(_n("النائب النائبة الوزير الوزيرة الرئيس الرئيسة القاضي المحامي الناشط الناشطة الصحفي "
+                        "الصحفية الخبير الباحث المستشار السفير الجنرال"))
 _QUOTES = "\"'“”«»‘’"
 
 
@@ -243,8 +247,8 @@ def _noun_phrase(f: Folded, toks: list[Token], i: int, limit: int = 7) -> int:
         elif plain < 1 and head and j == start + 1:
             plain += 1
             j += 1
-        elif any(v in _TITLES for v in _peel(toks[j - 1].text)) or (
-                j >= start + 2 and any(v in _TITLES for v in _peel(toks[j - 2].text))):
+        elif any(v in _TITLES | _OFFICES for v in _peel(toks[j - 1].text)) or (
+                j >= start + 2 and any(v in _TITLES | _OFFICES for v in _peel(toks[j - 2].text))):
             j += 1  # "الدكتور أحمد سالم": a title takes a personal name
         else:
             break
