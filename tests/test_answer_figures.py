@@ -265,3 +265,20 @@ def test_a_part_of_the_toll_answers_only_a_question_about_that_part():
 def test_an_event_verb_is_known_in_its_other_forms():
     assert _values("كم عدد المباني التي انهارت؟", "انهار نحو 300 مبنى في الأحياء القديمة") == ["نحو 300"]
     assert _values("كم منزلا دمرته السيول؟", "ودمرت السيول 40 منزلا في القرية") == ["40"]
+
+
+def test_how_much_did_it_reach_asks_for_what_follows_the_verb():
+    assert _values("كم بلغت حصيلة القتلى؟", "وارتفعت حصيلة القتلى إلى 48 قتيلا") == ["48"]
+    assert _values("كم تبلغ حصيلة الجرحى؟", "وأصيب 120 شخصا بجروح") == ["120"]
+
+
+def test_a_decimal_is_one_number():
+    from assistant.answer.claims import find_figures
+
+    def numbers(text):
+        f = fold(text)
+        return [x.number for x in find_figures(f, tokens(f))]
+
+    assert numbers("ضرب زلزال بقوة 6.2 درجات") == [6.2] and numbers("بلغت 6٫5 درجات") == [6.5]
+    assert numbers("قتل 12. 5 منهم أطفال") == [12, 5]  # a full stop between two sentences
+    assert numbers("يبلغ عدد سكانها 254.000 نسمة") == [254, 0]  # thousands grouped: left apart, as "1,500"

@@ -87,6 +87,10 @@ def find_figures(f: Folded, toks: list[Token]) -> list[Figure]:
             continue
         number, qual = got
         first = last = i
+        if number is not None and i + 1 < len(toks) and toks[i].text.isdigit() and toks[i + 1].text.isdigit() \
+                and len(toks[i + 1].text) != 3 and _sep(f, toks[i], toks[i + 1]) == ".":
+            # "6.2", "6٫2" (٫ folds to "."): one number; "254.000" may group thousands, as "1,500" does
+            number, last = float(f"{toks[i].text}.{toks[i + 1].text}"), i + 1
         # compounds: "خمسة وعشرون", "ثلاثة آلاف", "1,500" is left as two numbers on purpose
         while last + 1 < len(toks):
             word = toks[last + 1].text

@@ -165,7 +165,7 @@ def _counted(toks: list[Token], kind: str) -> tuple[set[str], str, int | None]:
     for i, w in enumerate(words):
         if w in _n("كم") or w in ("many", "much"):
             j = i + 1
-            while j < len(words) and (words[j] in _n("عدد بلغ يبلغ هو هي") or words[j] in _EN_STOP):
+            while j < len(words) and (words[j] in _n("عدد حصيلة بلغ بلغت يبلغ تبلغ هو هي") or words[j] in _EN_STOP):
                 j += 1
             break
         if w in _n("عدد حصيله") and i > 0 and words[i - 1] in _n("ما وما هو هي"):
