@@ -282,3 +282,14 @@ def test_a_decimal_is_one_number():
     assert numbers("ضرب زلزال بقوة 6.2 درجات") == [6.2] and numbers("بلغت 6٫5 درجات") == [6.5]
     assert numbers("قتل 12. 5 منهم أطفال") == [12, 5]  # a full stop between two sentences
     assert numbers("يبلغ عدد سكانها 254.000 نسمة") == [254, 0]  # thousands grouped: left apart, as "1,500"
+
+
+def test_a_square_or_a_street_is_a_place_and_the_asked_kind_comes_first():
+    s = "خرج آلاف المحتجين إلى شوارع العاصمة، وتجمع معظمهم في ساحة الحرية وسط المدينة"
+    assert "ساحة الحرية" in _spans("أين تجمع المحتجون؟", s)
+    assert _spans("في أي ساحة تجمع المحتجون؟", s)[0] == "ساحة الحرية"
+    assert parse_question("في أي ساحة تجمع المحتجون؟").kind == "place"
+
+
+def test_a_part_of_a_group_answers_a_question_that_names_its_noun():
+    assert _values("كم قاصرا اعتقل؟", "اعتقلت الشرطة 150 متظاهرا بينهم 20 قاصرا") == ["20"]

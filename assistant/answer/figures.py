@@ -127,7 +127,7 @@ def _figure_fit(q: Question, f: Folded, toks: list[Token], fig: Figure, speaker:
         return None  # "4 مدنيين" does not answer "how many workers"
     if want and not counted and (not want <= _GENERIC or not q.events and not q.party):
         return None  # a bare "40" may count fighters, not civilians; "كم عنصرا" needs its noun
-    if _among(head) and not want & counted:
+    if _among(head) and not want & counted and not (q.noun and any(same_word(q.noun, t.text) for t in tail[:3])):
         return None  # "بينهم 9 أطفال": a part of the toll, which answers only a question about that part
     attributes = {c for c in q.concepts if r.get(c) == "attribute"}
     if attributes and not attributes <= noun_c:

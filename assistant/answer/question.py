@@ -87,7 +87,8 @@ _EN_STOP = frozenset("were was been be have has had are is the a an of did do do
 
 CLASSIFIERS = _n("اسم نوع")  # "ما اسم الحملة": asks for a name; a sentence that gives it seldom says "اسم"
 _MOTION = frozenset({"escape", "displaced", "evacuation", "rescue"})  # their "من X" is a place
-_PLACE_NOUNS = _n("مناطق منطقه مدينه مدن حي احياء قريه قري بلده مكان اماكن محافظه دوله دول بلد جهه مخيم")
+_PLACE_NOUNS = _n("مناطق منطقه مدينه مدن حي احياء قريه قري بلده مكان اماكن محافظه دوله دول بلد جهه مخيم "
+                  "ساحه ميدان شارع")
 _FOLLOW_CUES = _n("كم متى متي أين اين لماذا كيف هل من ما ماذا")
 
 

@@ -8,7 +8,7 @@ import re
 from ..normalize import STOPWORDS, normalize_arabic
 from .claims import REPORTING_VERBS, find_dates, find_figures
 from .lexicon import Folded, Token, concepts_of, fold, question_words, same_word, tokens, word_matches
-from .question import CLASSIFIERS, Question, Span, make_span
+from .question import CLASSIFIERS, Question, Span, make_span, which_noun
 
 _SPLIT = re.compile(r"[,.;:!?]")
 
@@ -22,6 +22,7 @@ def _clause_break(f: Folded, a: Token, b: Token) -> bool:
 
 
 _PLACE = _n("حي مدينة محافظة منطقة قرية بلدة سجن مخيم مصنع مستشفى مدرسة سوق مطار ميناء جسر طريق "
+            "ساحة ميدان شارع شوارع مقر "
             "شمال جنوب شرق غرب شمالي جنوبي شرقي غربي "
             "أحياء مناطق محيط")
 _CAUSE = [normalize_arabic(w) for w in (
@@ -258,6 +259,7 @@ def _name_heads(q: Question) -> set[str]:
 
 def _places(q: Question, f: Folded, toks: list[Token], after: int) -> list[Span]:
     out = []
+    asked = which_noun([t.text for t in tokens(fold(q.text))])  # "في أي ساحة": a square before a street
     for i, t in enumerate(toks):
         if not any(word_matches(t.text, "=" + p) for p in _PLACE):
             continue
@@ -271,7 +273,8 @@ def _places(q: Question, f: Folded, toks: list[Token], after: int) -> list[Span]
         words = {x.text for x in toks[i:j]}
         if all(any(same_word(w, x) for w in q.words) for x in words):
             continue  # the place the question already names
-        out.append(make_span(f, t.start, toks[j - 1].end, fit=1.0 if i >= after else 0.8))
+        fit = (1.0 if i >= after else 0.8) - (0.1 if asked and not same_word(asked, t.text) else 0.0)
+        out.append(make_span(f, t.start, toks[j - 1].end, fit=fit))
     return sorted(out, key=lambda s: -s.fit)
 
 
