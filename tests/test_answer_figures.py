@@ -251,6 +251,8 @@ def test_the_lasting_verb_says_a_span_is_asked_not_of_what():
     assert lasting(parse_question("كم يوماً دامت المواجهات خارج المدينة؟")).words == ("المواجهات", "خارج", "المدينه")
     assert parse_question("How long did the strike last?").duration
     assert not parse_question("كم عدد القتلى؟").duration
+    assert not parse_question("كم طالبا أصيب؟").duration  # "طالبا" is no "طال"
+    assert parse_question("كم ساعة استغرقت عملية الإنقاذ؟").duration
 
 
 def test_a_part_of_the_toll_answers_only_a_question_about_that_part():

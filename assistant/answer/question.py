@@ -146,8 +146,7 @@ def parse_question(text: str) -> Question:
     in_party = {w for g in party for w in g}
     rest = [w for w in (t.text.lower() for t in content_words(toks)) if not concepts_of(w)
             and not in_party & set(variants(w)) and w not in _EN_STOP | _CONTEXT | CLASSIFIERS and w != noun]
-    if kind == "figure" and (re.search(r"(?:كم|مده|how long)\b", f.text.lower()) and lasting(
-            Question(text, kind, frozenset(), tuple(words))).words != tuple(words)):
+    if kind == "figure" and re.search(r"(?:كم|مده|how long)\b", f.text.lower()) and any(map(_lasting_verb, words)):
         counted |= {"duration"}  # "كم استمر الإضراب", "how long did it last"
     in_party = {w for g in party for w in g}
     label = " ".join(text[t.start:t.end] for t in toks if t.text.lower() in in_party or t.text.lower()[1:] in in_party)
@@ -249,8 +248,12 @@ def expand_query(q: Question) -> str:
 
 def lasting(q: Question) -> Question:
     """The question without its lasting verb ("كم يوما استمر الإضراب" -> الإضراب): what lasted."""
-    verbs = vocabulary().forms("question", "lasting")
-    return replace(q, words=tuple(w for w in q.words if not any(word_matches(w, t) for t in verbs)))
+    return replace(q, words=tuple(w for w in q.words if not _lasting_verb(w)))
+
+
+def _lasting_verb(word: str) -> bool:
+    """"استمر", "دامت", "lasted": the vocabulary's verbs of how long something lasted."""
+    return any(word_matches(word, t) for t in vocabulary().forms("question", "lasting"))
 
 
 def coverage(q: Question, toks: list[Token], without: str = "") -> float:
