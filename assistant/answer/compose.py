@@ -24,7 +24,7 @@ from .followup import resolve
 from .lexicon import fold, same_word, tokens
 from .parties import PartyMatcher
 from .question import Question, Span, asked_noun, coverage, expand_query, lasting
-from .spans import says_since, typed_spans
+from .spans import asked_event, says_event, says_since, typed_spans
 from .speakers import claim_date, speaker_of
 
 log = logging.getLogger(__name__)
@@ -219,6 +219,7 @@ def _candidates(q: Question, hit: Hit, doc: Document, parties: PartyMatcher | No
     if parties is not None:
         parties.read(doc.doc_id, doc.text)
     near = closeness.of(hit) if closeness else {}
+    event = asked_event(q) if q.kind == "date" else ""
     out = []
     for idx, (s, e) in enumerate(spans):
         f = fold(doc.text[s:e], s)
@@ -231,6 +232,8 @@ def _candidates(q: Question, hit: Hit, doc: Document, parties: PartyMatcher | No
             continue  # a figure's own words are checked by figure_spans: a short sentence may hold it
         if q.kind == "figure" and q.duration and close < MIN_SENTENCE_COSINE and not _names_own(lasting(q), toks):
             continue  # "كم يوما استمر الإضراب": a span of time counts nothing; the sentence must say of what
+        if event and close < MIN_SENTENCE_COSINE and not says_event(event, toks):
+            continue  # "متى افتتح السجن؟": the time of another event of the same place is no answer
         speaker, said_at = speaker_of(doc, spans, idx, f, toks)
         if q.kind == "figure":
             found = figure_spans(q, f, toks, speaker, parties)

@@ -7,7 +7,7 @@ import re
 
 from ..normalize import STOPWORDS, normalize_arabic
 from .claims import REPORTING_VERBS, find_dates, find_figures
-from .lexicon import Folded, Token, concepts_of, fold, question_words, same_word, tokens, word_matches
+from .lexicon import Folded, Token, concepts_of, fold, question_words, same_word, tokens, variants, word_matches
 from .question import CLASSIFIERS, Question, Span, make_span, which_noun
 
 _SPLIT = re.compile(r"[,.;:!?]")
@@ -56,6 +56,34 @@ _START = _n("بدأ بدأت انطلق انطلقت اندلع اندلعت")
 
 def asks_start(q: Question) -> bool:
     return any(w in _START for w in q.words)
+
+
+# Verbs of a phase (began, ended, went on): "متى بدأ الهجوم" asks about the attack, which the sentence
+# may tell in other words ("هاجم"); their time is read through the noun, not through the verb.
+_PHASE = _START | _n("انتهى انتهت توقف توقفت استمر استمرت تجدد تجددت")
+_WEAK = re.compile("[اويىءئؤأإآة]")
+
+
+def asked_event(q: Question) -> str:
+    """"متى افتتح السجن؟" -> افتتح: the verb whose time is asked, which a sentence giving that time
+    says in some form ("افتتاح", "افتتحت"); "" for other questions, a verb of a phase, or a verb too
+    short to tell by its letters ("بُني")."""
+    words = [t.text for t in tokens(fold(q.text))]
+    if len(words) < 2 or words[0] not in _n("متى متي ومتى"):
+        return ""
+    verb = words[1]
+    if verb.startswith("ال") or verb in STOPWORDS or verb in _PHASE or len(_WEAK.sub("", verb)) < 3:
+        return ""
+    return verb
+
+
+def says_event(verb: str, toks: list[Token]) -> bool:
+    """Whether a word of ``toks`` is ``verb`` in another form: the same letters once the long vowels
+    and hamzas are set aside ("افتتح" and "افتتاح", "هاجم" and "الهجوم"), the past's feminine "ت" too."""
+    stem = _WEAK.sub("", verb)
+    if stem.endswith("ت") and len(stem) > 3:
+        stem = stem[:-1]
+    return any(_WEAK.sub("", v).startswith(stem) for t in toks for v in variants(t.text))
 
 
 def _since(f: Folded, start: int) -> bool:
