@@ -295,3 +295,11 @@ def test_a_square_or_a_street_is_a_place_and_the_asked_kind_comes_first():
 
 def test_a_part_of_a_group_answers_a_question_that_names_its_noun():
     assert _values("كم قاصرا اعتقل؟", "اعتقلت الشرطة 150 متظاهرا بينهم 20 قاصرا") == ["20"]
+
+
+def test_families_are_counted_and_an_event_of_the_clause_before_is_not_theirs():
+    s = "أعلن الهلال الأحمر أن عدد الضحايا بلغ 52 قتيلا و200 جريح، وأن نحو 5000 عائلة نزحت من منازلها"
+    assert _values("كم عائلة نزحت؟", s) == ["نحو 5000"]
+    assert _values("كم عدد الأسر النازحة؟", s) == ["نحو 5000"]
+    assert _values("How many families were displaced?", s) == ["نحو 5000"]
+    assert _values("كم عدد الجرحى؟", s) == ["200"]

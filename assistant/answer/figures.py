@@ -119,7 +119,9 @@ def _figure_fit(q: Question, f: Folded, toks: list[Token], fig: Figure, speaker:
         return None  # "استمرت 7 أيام" answers "how long", not "how many"
     if q.events and not fig_events & q.events:
         return None
-    near = events(noun_c) | {e for t in toks[max(0, fig.first - 4):fig.first] for e in events(concepts_of(t.text))}
+    lo = max(0, fig.first - 4)  # the words just before it, within its clause ("و200 جريح، وأن نحو 5000 عائلة")
+    lo = next((j for j in range(fig.first - 1, lo, -1) if _clause_break(f, toks[j - 1], toks[j])), lo)
+    near = events(noun_c) | {e for t in toks[lo:fig.first] for e in events(concepts_of(t.text))}
     if not q.events and q.counted and near:
         return None  # "how many prisoners does it hold" is not answered by "dozens escaped"
     want = q.counted - {"duration"}
