@@ -88,9 +88,8 @@ def find_figures(f: Folded, toks: list[Token]) -> list[Figure]:
         number, qual = got
         first = last = i
         if number is not None and i + 1 < len(toks) and toks[i].text.isdigit() and toks[i + 1].text.isdigit() \
-                and len(toks[i + 1].text) != 3 and _sep(f, toks[i], toks[i + 1]) == ".":
-            # "6.2", "6٫2" (٫ folds to "."): one number; "254.000" may group thousands, as "1,500" does
-            number, last = float(f"{toks[i].text}.{toks[i + 1].text}"), i + 1
+                and len(toks[i + 1].text) != 3 and _sep(f, toks[i], toks[i + 1]) == ".":  # not "254.000" (thousands)
+            number, last = float(f"{toks[i].text}.{toks[i + 1].text}"), i + 1  # "6.2", "6٫2" (٫ folds to ".")
         # compounds: "خمسة وعشرون", "ثلاثة آلاف", "1,500" is left as two numbers on purpose
         while last + 1 < len(toks):
             word = toks[last + 1].text
@@ -187,11 +186,9 @@ def find_dates(f: Folded) -> list[tuple[int, int]]:
     return [f.span(a, b) for a, b in merged]
 
 
-# Reporting verbs, "according to" prepositions, the nouns that start a speaker's name, and the
-# statement nouns that are what is said, never who says it: vocabulary.tsv, table "reporting".
+# The words of reporting (verbs, "according to", speakers' heads, titles, statements): vocabulary.tsv.
 _V = vocabulary()
-_VERBS = _V.words("reporting", "verb")
-REPORTING_VERBS = _VERBS
+REPORTING_VERBS = _VERBS = _V.words("reporting", "verb")
 _PREPS = _V.words("reporting", "preposition")
 _STOP = frozenset(_n(
     "أن إن أنه إنه أنها إنها فإن بأن عن إلى على في خلال بعد قبل منذ اليوم أمس ل عبر ضد مع حول لدى "
@@ -203,12 +200,7 @@ _HEADS = _V.words("reporting", "head")
 # A generic subject ("الوكالة") is resolved to the nearest earlier full name ("وكالة الأنباء الرسمية").
 GENERIC = _V.words("reporting", "generic")
 STATEMENTS = _V.words("reporting", "statement")
-_TITLES = frozenset(_n("الدكتور د الشيخ السيد الأستاذ المهندس العميد اللواء العقيد المقدم الرائد النقيب "
-                       "الحاج السيدة الدكتورة dr mr mrs"))
-# Offices that may take a personal name ("النائب سامي يوسف") but, unlike a title, name someone alone too
-# ("قال الوزير": the minister the article has named).
-_OFFICES = frozenset(_n("النائب النائبة الوزير الوزيرة الرئيس الرئيسة القاضي المحامي الناشط الناشطة الصحفي "
-                        "الصحفية الخبير الباحث المستشار السفير الجنرال"))
+_TITLES, _OFFICES = _V.words("reporting", "title"), _V.words("reporting", "office")
 _QUOTES = "\"'“”«»‘’"
 
 
